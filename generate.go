@@ -1,0 +1,3 @@
+package auditlogs
+
+//go:generate go tool -modfile=tools/go.mod oapi-codegen -config api/oapi-codegen.yaml api/openapi.yaml

@@ -1,0 +1,3 @@
+module github.com/slackaudit/auditlogs
+
+go 1.25
