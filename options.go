@@ -1,0 +1,180 @@
+package auditlogs
+
+import (
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// An Option configures a Client in New.
+type Option func(*config) error
+
+type config struct {
+	baseURL                    string
+	httpClient                 *http.Client
+	logger                     *slog.Logger
+	retryMax                   int
+	retryWaitMin, retryWaitMax time.Duration
+	maxRetryAfter              time.Duration
+	ratePerMinute, rateBurst   int
+	uaPrefix, uaSuffix         string
+	headers                    http.Header
+	maxBody                    int64
+}
+
+// The defaults of the options.
+const (
+	DefaultRetryMax      = 4
+	DefaultRetryWaitMin  = 1 * time.Second
+	DefaultRetryWaitMax  = 30 * time.Second
+	DefaultMaxRetryAfter = 2 * time.Minute
+	// DefaultRatePerMinute and DefaultRateBurst keep a client under Slack's
+	// Tier 3 budget for the audit logs (about 50 calls a minute, short
+	// bursts allowed).
+	DefaultRatePerMinute = 50
+	DefaultRateBurst     = 5
+	// DefaultMaxResponseBytes bounds a response body: a full page of 9,999
+	// entries is far below it.
+	DefaultMaxResponseBytes = 256 << 20
+)
+
+func defaultConfig() config {
+	return config{
+		baseURL:       DefaultBaseURL,
+		retryMax:      DefaultRetryMax,
+		retryWaitMin:  DefaultRetryWaitMin,
+		retryWaitMax:  DefaultRetryWaitMax,
+		maxRetryAfter: DefaultMaxRetryAfter,
+		ratePerMinute: DefaultRatePerMinute,
+		rateBurst:     DefaultRateBurst,
+		headers:       http.Header{},
+		maxBody:       DefaultMaxResponseBytes,
+	}
+}
+
+// WithBaseURL sets the API's base URL, for a proxy, GovSlack or a test
+// server. A path prefix is kept, with or without a trailing slash. The default
+// is DefaultBaseURL, https://api.slack.com/audit/v1/.
+func WithBaseURL(u string) Option {
+	return func(c *config) error { c.baseURL = u; return nil }
+}
+
+// WithHTTPClient sets the HTTP client under the retries: its transport and
+// its timeout, which bounds each attempt. The default uses the proxy from the
+// environment (honouring NO_PROXY) and DefaultTimeout.
+func WithHTTPClient(hc *http.Client) Option {
+	return func(c *config) error {
+		if hc == nil {
+			return fmt.Errorf("auditlogs: WithHTTPClient: nil client")
+		}
+		c.httpClient = hc
+		return nil
+	}
+}
+
+// WithLogger sets where the client logs its requests, retries and waits
+// (at debug level) and failed attempts (at error level). It never logs the
+// token or a header. The default logs nothing.
+func WithLogger(l *slog.Logger) Option {
+	return func(c *config) error { c.logger = l; return nil }
+}
+
+// WithRetryMax sets how many times a call is retried after its first
+// attempt fails with a connection error, a body cut short, 429 or 5xx; zero
+// disables retries. The default is DefaultRetryMax (4).
+func WithRetryMax(n int) Option {
+	return func(c *config) error {
+		if n < 0 {
+			return fmt.Errorf("auditlogs: WithRetryMax: %d is negative", n)
+		}
+		c.retryMax = n
+		return nil
+	}
+}
+
+// WithRetryWait sets the bounds of the exponential backoff between attempts
+// when the server gave no Retry-After: attempt n waits a random time between
+// zero and min(max, min*2^n). The defaults are DefaultRetryWaitMin (1s) and
+// DefaultRetryWaitMax (30s).
+func WithRetryWait(minWait, maxWait time.Duration) Option {
+	return func(c *config) error {
+		if minWait < 0 || maxWait < minWait {
+			return fmt.Errorf("auditlogs: WithRetryWait: need 0 <= min <= max, got %s and %s", minWait, maxWait)
+		}
+		c.retryWaitMin, c.retryWaitMax = minWait, maxWait
+		return nil
+	}
+}
+
+// WithMaxRetryAfter caps the Retry-After the client waits out before trying
+// again; a 429 or 5xx asking for a longer wait is returned at once as an
+// *APIError whose RetryAfter says how long. The default is
+// DefaultMaxRetryAfter (2 minutes).
+func WithMaxRetryAfter(d time.Duration) Option {
+	return func(c *config) error {
+		if d < 0 {
+			return fmt.Errorf("auditlogs: WithMaxRetryAfter: %s is negative", d)
+		}
+		c.maxRetryAfter = d
+		return nil
+	}
+}
+
+// WithRateLimit sets the client-side rate limit: at most perMinute calls a
+// minute, with bursts of up to burst calls. A perMinute of zero turns the
+// limiter off. Lower it when several collectors share one organization,
+// since Slack counts the budget per organization. The default is
+// DefaultRatePerMinute (50) with bursts of DefaultRateBurst (5).
+func WithRateLimit(perMinute, burst int) Option {
+	return func(c *config) error {
+		if perMinute < 0 || burst < 0 {
+			return fmt.Errorf("auditlogs: WithRateLimit: %d a minute, burst %d: need values >= 0", perMinute, burst)
+		}
+		c.ratePerMinute, c.rateBurst = perMinute, burst
+		return nil
+	}
+}
+
+// WithUserAgent adds a prefix and a suffix (either may be empty) around the
+// User-Agent the client sends, "auditlogs-go/<version> go/<go version>".
+func WithUserAgent(prefix, suffix string) Option {
+	return func(c *config) error {
+		if strings.ContainsAny(prefix+suffix, "\r\n") {
+			return fmt.Errorf("auditlogs: WithUserAgent: line break in user agent")
+		}
+		c.uaPrefix, c.uaSuffix = strings.TrimSpace(prefix), strings.TrimSpace(suffix)
+		return nil
+	}
+}
+
+// WithHeader adds a header to every request. It cannot set Authorization
+// (the token passed to New is the only credential) or User-Agent (see
+// WithUserAgent). There are no default extra headers.
+func WithHeader(key, value string) Option {
+	return func(c *config) error {
+		switch http.CanonicalHeaderKey(key) {
+		case "Authorization", "User-Agent":
+			return fmt.Errorf("auditlogs: WithHeader: %s cannot be set this way", http.CanonicalHeaderKey(key))
+		}
+		if strings.ContainsAny(key+value, "\r\n") || key == "" {
+			return fmt.Errorf("auditlogs: WithHeader: invalid header %q", key)
+		}
+		c.headers.Add(key, value)
+		return nil
+	}
+}
+
+// WithMaxResponseBytes bounds the size of a response body; a larger one
+// fails the call with ErrResponseTooLarge, without retries. The default is
+// DefaultMaxResponseBytes (256 MiB).
+func WithMaxResponseBytes(n int64) Option {
+	return func(c *config) error {
+		if n <= 0 {
+			return fmt.Errorf("auditlogs: WithMaxResponseBytes: %d is not positive", n)
+		}
+		c.maxBody = n
+		return nil
+	}
+}

@@ -1,0 +1,255 @@
+package auditlogs
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"iter"
+	"time"
+
+	"github.com/slackaudit/auditlogs/gen"
+)
+
+// LogsParams filters GET /logs. All filters combine with AND. A zero field
+// is not sent.
+type LogsParams struct {
+	// Oldest and Latest bound the events' time, both inclusive. Zero means
+	// unset. They are sent as Unix seconds.
+	Oldest, Latest time.Time
+	// Limit is the page size to aim for, 1 to 9999; Slack may send fewer.
+	// Zero means DefaultLimit.
+	Limit int
+	// Action is an action name, such as "user_login".
+	Action string
+	// Actor is the user ID of whoever performed the action.
+	Actor string
+	// Entity is the ID of the object acted on.
+	Entity string
+	// Cursor resumes paging where a previous page's NextCursor left off. The
+	// other fields must be the same as for that page: Slack's cursor does not
+	// remember them.
+	Cursor string
+}
+
+// DefaultLimit is the page size used when LogsParams.Limit is zero: the
+// largest Slack allows, so that a pull spends as few rate-limited calls as
+// possible.
+const DefaultLimit = 9999
+
+// MaxLimit is the largest page size Slack accepts.
+const MaxLimit = 9999
+
+func (p LogsParams) validate() error {
+	switch {
+	case p.Limit < 0 || p.Limit > MaxLimit:
+		return fmt.Errorf("%w: limit %d is outside 1..%d", ErrInvalidParams, p.Limit, MaxLimit)
+	case !p.Oldest.IsZero() && p.Oldest.Unix() < 0:
+		return fmt.Errorf("%w: oldest %s is before 1970", ErrInvalidParams, p.Oldest.UTC().Format(time.RFC3339))
+	case !p.Latest.IsZero() && p.Latest.Unix() < 0:
+		return fmt.Errorf("%w: latest %s is before 1970", ErrInvalidParams, p.Latest.UTC().Format(time.RFC3339))
+	case !p.Oldest.IsZero() && !p.Latest.IsZero() && p.Oldest.Unix() > p.Latest.Unix():
+		return fmt.Errorf("%w: oldest %s is after latest %s", ErrInvalidParams,
+			p.Oldest.UTC().Format(time.RFC3339), p.Latest.UTC().Format(time.RFC3339))
+	}
+	return nil
+}
+
+// query turns p into the generated client's parameters, leaving zero fields
+// unset so that they are not sent.
+func (p LogsParams) query() *gen.GetLogsParams {
+	q := &gen.GetLogsParams{}
+	if !p.Oldest.IsZero() {
+		v := p.Oldest.Unix()
+		q.Oldest = &v
+	}
+	if !p.Latest.IsZero() {
+		v := p.Latest.Unix()
+		q.Latest = &v
+	}
+	limit := int32(DefaultLimit)
+	if p.Limit != 0 {
+		limit = int32(p.Limit)
+	}
+	q.Limit = &limit
+	for _, f := range []struct {
+		dst **string
+		v   string
+	}{{&q.Action, p.Action}, {&q.Actor, p.Actor}, {&q.Entity, p.Entity}, {&q.Cursor, p.Cursor}} {
+		if f.v != "" {
+			v := f.v
+			*f.dst = &v
+		}
+	}
+	return q
+}
+
+// Page is one page of GET /logs.
+type Page struct {
+	// Entries are the page's events, newest first.
+	Entries []Entry
+	// NextCursor resumes paging after this page; empty on the last page.
+	// Save it with the filters to resume later (see LogsParams.Cursor).
+	NextCursor string
+	// Warning is Slack's "warning" field, if it sent one.
+	Warning string
+
+	raw []byte
+}
+
+// Raw returns the page's body exactly as the server sent it. The caller
+// must not modify it.
+func (p *Page) Raw() json.RawMessage { return p.raw }
+
+// rawPage is a page whose entries are not decoded yet.
+type rawPage struct {
+	entries    []aliasRaw
+	nextCursor string
+	warning    string
+	body       []byte
+}
+
+// aliasRaw is a json.RawMessage that keeps the decoder's bytes without
+// copying them: only for bodies this package owns and never modifies.
+type aliasRaw []byte
+
+func (r *aliasRaw) UnmarshalJSON(b []byte) error { *r = b; return nil }
+
+// decodePage splits a /logs body into its entries (still raw) and cursor.
+// Fields of an unexpected type are ignored; only JSON that is not valid (a
+// body cut short) is an error, which the retry loop retries.
+func decodePage(body []byte) (*rawPage, error) {
+	var env struct {
+		Entries          []aliasRaw `json:"entries"`
+		ResponseMetadata struct {
+			NextCursor string `json:"next_cursor"`
+		} `json:"response_metadata"`
+		Warning string `json:"warning"`
+	}
+	if err := json.Unmarshal(body, &env); err != nil && !isTypeError(err) {
+		return nil, &bodyError{err: fmt.Errorf("%w: %w", ErrMalformedResponse, err), retryable: true}
+	}
+	return &rawPage{entries: env.Entries, nextCursor: env.ResponseMetadata.NextCursor, warning: env.Warning, body: body}, nil
+}
+
+// fetch gets one raw page.
+func (c *Client) fetch(ctx context.Context, p LogsParams) (*rawPage, error) {
+	if err := p.validate(); err != nil {
+		return nil, err
+	}
+	req, err := gen.NewGetLogsRequest(c.baseURL, p.query())
+	if err != nil {
+		return nil, fmt.Errorf("auditlogs: get logs: %w", err)
+	}
+	var page *rawPage
+	_, err = c.do(ctx, "get logs", req, func(b []byte) error {
+		var err error
+		page, err = decodePage(b)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return page, nil
+}
+
+func (rp *rawPage) decode() *Page {
+	p := &Page{Entries: make([]Entry, len(rp.entries)), NextCursor: rp.nextCursor, Warning: rp.warning, raw: rp.body}
+	for i, raw := range rp.entries {
+		// A valid page holds only valid JSON values: decode cannot fail.
+		_ = p.Entries[i].decode(raw)
+	}
+	return p
+}
+
+// Logs returns one page of events, newest first. To page on, call it again
+// with the same params and Cursor set to the page's NextCursor; Pages and
+// AllLogs do that for you.
+func (c *Client) Logs(ctx context.Context, p LogsParams) (*Page, error) {
+	rp, err := c.fetch(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	return rp.decode(), nil
+}
+
+// Pages returns an iterator over the pages of events matching p, newest
+// first, starting at p.Cursor. It re-sends every filter with each cursor and
+// stops after the last page. On an error it yields it once, with a nil page,
+// and stops; a server that repeats a cursor gets ErrRepeatedCursor.
+//
+// To checkpoint, save each page's NextCursor after handling the page; to
+// resume, call Pages again with the same filters and Cursor set to it.
+func (c *Client) Pages(ctx context.Context, p LogsParams) iter.Seq2[*Page, error] {
+	return func(yield func(*Page, error) bool) {
+		for rp, err := range c.rawPages(ctx, p) {
+			if err != nil {
+				yield(nil, err)
+				return
+			}
+			if !yield(rp.decode(), nil) {
+				return
+			}
+		}
+	}
+}
+
+// AllLogs returns an iterator over every event matching p, across all pages,
+// newest first:
+//
+//	for e, err := range c.AllLogs(ctx, p) {
+//		if err != nil {
+//			return err
+//		}
+//		fmt.Println(e.Action)
+//	}
+//
+// On an error it yields it once, with a zero Entry, and stops. Breaking out
+// of the loop stops paging at once: no request or goroutine is left behind.
+// Entries are decoded one at a time, as they are yielded, so memory holds
+// one page's bytes, not its decoded form.
+func (c *Client) AllLogs(ctx context.Context, p LogsParams) iter.Seq2[Entry, error] {
+	return func(yield func(Entry, error) bool) {
+		for rp, err := range c.rawPages(ctx, p) {
+			if err != nil {
+				yield(Entry{}, err)
+				return
+			}
+			for _, raw := range rp.entries {
+				var e Entry
+				_ = e.decode(raw)
+				if !yield(e, nil) {
+					return
+				}
+			}
+		}
+	}
+}
+
+// rawPages pages through /logs, yielding raw pages.
+func (c *Client) rawPages(ctx context.Context, p LogsParams) iter.Seq2[*rawPage, error] {
+	return func(yield func(*rawPage, error) bool) {
+		seen := map[string]bool{}
+		if p.Cursor != "" {
+			seen[p.Cursor] = true
+		}
+		for {
+			rp, err := c.fetch(ctx, p)
+			if err != nil {
+				yield(nil, err)
+				return
+			}
+			if !yield(rp, nil) {
+				return
+			}
+			if rp.nextCursor == "" {
+				return
+			}
+			if seen[rp.nextCursor] {
+				yield(nil, ErrRepeatedCursor)
+				return
+			}
+			seen[rp.nextCursor] = true
+			p.Cursor = rp.nextCursor
+		}
+	}
+}

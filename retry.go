@@ -1,0 +1,109 @@
+package auditlogs
+
+import (
+	"context"
+	"errors"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"time"
+
+	"github.com/hashicorp/go-retryablehttp"
+)
+
+// retryPolicy decides, after each attempt, whether to try again and how long
+// to wait first. It is plugged into go-retryablehttp as CheckRetry and
+// Backoff.
+type retryPolicy struct {
+	waitMin, waitMax time.Duration // exponential backoff bounds
+	maxRetryAfter    time.Duration // a longer Retry-After is not waited out
+	limiter          *limiter      // told of every Retry-After, so all calls pause
+	now              func() time.Time
+}
+
+// bodyError is an error met while reading or decoding a response body.
+// retryable marks the ones a new attempt may cure: a connection dropped in
+// the middle of the body, or JSON cut short.
+type bodyError struct {
+	err       error
+	retryable bool
+}
+
+func (e *bodyError) Error() string { return e.err.Error() }
+func (e *bodyError) Unwrap() error { return e.err }
+
+// checkRetry is the retryablehttp.CheckRetry: connection errors, a body cut
+// short, 429 and 5xx (but 501) are retried; other 4xx never are. A
+// Retry-After above the cap is not waited out: the caller gets the error and
+// its RetryAfter instead.
+func (p *retryPolicy) checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
+	if ctx.Err() != nil {
+		return false, ctx.Err()
+	}
+	var be *bodyError
+	if errors.As(err, &be) {
+		return be.retryable, nil
+	}
+	if err != nil {
+		return retryablehttp.DefaultRetryPolicy(ctx, resp, err)
+	}
+	retry := resp.StatusCode == http.StatusTooManyRequests ||
+		(resp.StatusCode >= 500 && resp.StatusCode != http.StatusNotImplemented)
+	if !retry {
+		return false, nil
+	}
+	if d, ok := parseRetryAfter(resp.Header.Get("Retry-After"), p.now()); ok {
+		p.limiter.pause(p.now().Add(d))
+		if d > p.maxRetryAfter {
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
+// backoff is the retryablehttp.Backoff: the Retry-After the server asked
+// for, exactly, when there is one; otherwise exponential backoff with full
+// jitter, a random wait between zero and min(waitMax, waitMin * 2^attempt).
+func (p *retryPolicy) backoff(_, _ time.Duration, attempt int, resp *http.Response) time.Duration {
+	if resp != nil {
+		if d, ok := parseRetryAfter(resp.Header.Get("Retry-After"), p.now()); ok {
+			return d
+		}
+	}
+	ceiling := p.waitMax
+	if attempt < 32 {
+		ceiling = min(p.waitMax, p.waitMin<<attempt)
+	}
+	if ceiling <= 0 {
+		return 0
+	}
+	return rand.N(ceiling + 1)
+}
+
+// readBody reads a response body of at most limit bytes. A body cut short
+// by the connection is a retryable bodyError; one over the limit is not.
+func readBody(r io.Reader, limit int64, sizeHint int64) ([]byte, error) {
+	capacity := int64(512)
+	if sizeHint > 0 && sizeHint <= limit {
+		capacity = sizeHint + 1 // +1 so that reading to EOF does not grow it
+	}
+	buf := make([]byte, 0, capacity)
+	lr := &io.LimitedReader{R: r, N: limit + 1}
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := lr.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, &bodyError{err: err, retryable: true}
+		}
+	}
+	if int64(len(buf)) > limit {
+		return nil, &bodyError{err: ErrResponseTooLarge}
+	}
+	return buf, nil
+}
