@@ -45,7 +45,7 @@ var (
 	unauthorizedCodes = []string{"not_authed", "invalid_auth", "invalid_authentication", "missing_authentication",
 		"token_revoked", "token_expired", "account_inactive"}
 	forbiddenCodes = []string{"missing_scope", "not_allowed_token_type", "paid_only", "feature_not_enabled",
-		"team_not_authorized", "org_login_required", "invalid_workspace", "access_denied"}
+		"team_not_authorized", "org_login_required", "invalid_workspace", "access_denied", "user_not_authorized"}
 )
 
 // APIError is a non-2xx answer from Slack. Its message names the status and
@@ -96,7 +96,7 @@ func (e *APIError) Is(target error) bool {
 	case ErrForbidden:
 		return e.StatusCode == http.StatusForbidden || containsCode(forbiddenCodes, e.Code)
 	case ErrRateLimited:
-		return e.StatusCode == http.StatusTooManyRequests || e.Code == "ratelimited"
+		return e.StatusCode == http.StatusTooManyRequests || e.Code == "ratelimited" || e.Code == "rate_limited"
 	case ErrInvalidCursor:
 		return e.Code == "invalid_cursor"
 	case ErrServer:
