@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"github.com/slackaudit/auditlogs/flex"
 	"github.com/slackaudit/auditlogs/gen"
 )
 
@@ -68,7 +69,9 @@ func decodeSchemas(body []byte) ([]Schema, error) {
 	out := make([]Schema, 0, len(env.Schemas))
 	for _, m := range env.Schemas {
 		var s Schema
-		_ = json.Unmarshal(m["type"], &s.Type)
+		if json.Unmarshal(m["type"], &s.Type) != nil || s.Type == "" {
+			continue // not an object with a type
+		}
 		var fields map[string]json.RawMessage
 		_ = json.Unmarshal(m[s.Type], &fields)
 		s.Fields = make(map[string]string, len(fields))
@@ -101,8 +104,8 @@ func (c *Client) Actions(ctx context.Context) (*ActionList, error) {
 		}
 		out.Actions = make(map[string][]string, len(env.Actions))
 		for cat, v := range env.Actions {
-			var names []string
-			if err := json.Unmarshal(v, &names); err == nil || isTypeError(err) {
+			var names flex.Strings // tolerant: a non-string name is kept as its JSON text
+			if json.Unmarshal(v, &names) == nil && names != nil {
 				out.Actions[cat] = names
 			}
 		}
