@@ -47,7 +47,11 @@ func newRecorder(t *testing.T, script ...http.HandlerFunc) *recorder {
 
 func (r *recorder) count() int { r.mu.Lock(); defer r.mu.Unlock(); return len(r.requests) }
 
-func (r *recorder) request(i int) *http.Request { r.mu.Lock(); defer r.mu.Unlock(); return r.requests[i] }
+func (r *recorder) request(i int) *http.Request {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.requests[i]
+}
 
 func jsonBody(status int, body string, headers ...string) http.HandlerFunc {
 	return func(w http.ResponseWriter, _ *http.Request) {
