@@ -217,3 +217,6 @@ func cleanError(err error) error {
 	}
 	return err
 }
+
+// BaseURL returns the base URL the client calls, with its trailing slash.
+func (c *Client) BaseURL() string { return c.baseURL }

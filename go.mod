@@ -3,6 +3,7 @@ module github.com/slackaudit/auditlogs
 go 1.25
 
 require (
+	github.com/go-json-experiment/json v0.0.0-20251027170946-4849db3c2f7e
 	github.com/hashicorp/go-retryablehttp v0.7.8
 	github.com/oapi-codegen/runtime v1.8.0
 )

@@ -1,11 +1,16 @@
 package auditlogs
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"io"
 	"fmt"
 	"iter"
 	"time"
+
+	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/slackaudit/auditlogs/gen"
 )
@@ -100,35 +105,74 @@ type Page struct {
 // must not modify it.
 func (p *Page) Raw() json.RawMessage { return p.raw }
 
-// rawPage is a page whose entries are not decoded yet.
+// rawPage is a page whose entries are split out of the body but not decoded.
 type rawPage struct {
-	entries    []aliasRaw
+	entries    [][]byte // each entry's bytes: sub-slices of body
 	nextCursor string
 	warning    string
 	body       []byte
 }
 
-// aliasRaw is a json.RawMessage that keeps the decoder's bytes without
-// copying them: only for bodies this package owns and never modifies.
-type aliasRaw []byte
-
-func (r *aliasRaw) UnmarshalJSON(b []byte) error { *r = b; return nil }
-
-// decodePage splits a /logs body into its entries (still raw) and cursor.
-// Fields of an unexpected type are ignored; only JSON that is not valid (a
-// body cut short) is an error, which the retry loop retries.
+// decodePage checks that a /logs body is complete JSON and splits out its
+// entries (still raw, sub-slices of body) and cursor, in one pass. Members of
+// an unexpected type are ignored; only JSON that is not valid (a body cut
+// short) is an error, which the retry loop retries.
 func decodePage(body []byte) (*rawPage, error) {
-	var env struct {
-		Entries          []aliasRaw `json:"entries"`
-		ResponseMetadata struct {
-			NextCursor string `json:"next_cursor"`
-		} `json:"response_metadata"`
-		Warning string `json:"warning"`
+	page := &rawPage{body: body}
+	dec := jsontext.NewDecoder(bytes.NewReader(body), splitOptions)
+	malformed := func(err error) error {
+		return &bodyError{err: fmt.Errorf("%w: %w", ErrMalformedResponse, err), retryable: true}
 	}
-	if err := json.Unmarshal(body, &env); err != nil && !isTypeError(err) {
-		return nil, &bodyError{err: fmt.Errorf("%w: %w", ErrMalformedResponse, err), retryable: true}
+	if tok, err := dec.ReadToken(); err != nil {
+		return nil, malformed(err)
+	} else if tok.Kind() != '{' {
+		return nil, malformed(fmt.Errorf("body is a JSON %s, not an object", tok.Kind()))
 	}
-	return &rawPage{entries: env.Entries, nextCursor: env.ResponseMetadata.NextCursor, warning: env.Warning, body: body}, nil
+	for dec.PeekKind() != '}' {
+		tok, err := dec.ReadToken()
+		if err != nil {
+			return nil, malformed(err)
+		}
+		name := tok.String() // a token is valid only until the next read
+		if name == "entries" && dec.PeekKind() == '[' {
+			if _, err := dec.ReadToken(); err != nil {
+				return nil, malformed(err)
+			}
+			for dec.PeekKind() != ']' {
+				v, err := dec.ReadValue()
+				if err != nil {
+					return nil, malformed(err)
+				}
+				end := dec.InputOffset()
+				page.entries = append(page.entries, body[end-int64(len(v)):end:end])
+			}
+			if _, err := dec.ReadToken(); err != nil {
+				return nil, malformed(err)
+			}
+			continue
+		}
+		v, err := dec.ReadValue()
+		if err != nil {
+			return nil, malformed(err)
+		}
+		switch name {
+		case "response_metadata":
+			var meta struct {
+				NextCursor string `json:"next_cursor"`
+			}
+			_ = json.Unmarshal(v, &meta) // another type: no cursor, the last page
+			page.nextCursor = meta.NextCursor
+		case "warning":
+			_ = json.Unmarshal(v, &page.warning)
+		}
+	}
+	if _, err := dec.ReadToken(); err != nil {
+		return nil, malformed(err)
+	}
+	if _, err := dec.ReadToken(); err != io.EOF {
+		return nil, malformed(errors.New("data after the JSON object"))
+	}
+	return page, nil
 }
 
 // fetch gets one raw page.
