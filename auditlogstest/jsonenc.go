@@ -1,6 +1,7 @@
 package auditlogstest
 
 import (
+	"fmt"
 	"strconv"
 	"unicode/utf8"
 )
@@ -68,15 +69,7 @@ func appendValue(b []byte, v any) []byte {
 		}
 		return append(b, '}')
 	}
-	panic("auditlogstest: cannot encode " + strconv.Quote(typeName(v)))
-}
-
-func typeName(v any) string {
-	switch v.(type) {
-	case float64, float32:
-		return "float"
-	}
-	return "unsupported value"
+	panic(fmt.Sprintf("auditlogstest: cannot encode a %T", v))
 }
 
 // appendString appends s as a JSON string, escaping what JSON requires.
