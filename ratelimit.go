@@ -20,6 +20,11 @@ type limiter struct {
 	waited   time.Duration // total time calls spent waiting here
 }
 
+// jitterMargin is how much slower than the budget the limiter paces calls.
+// The server counts a call when it arrives, so a call that travels faster
+// than the one before it would otherwise arrive a hair early and be refused.
+const jitterMargin = 1.02
+
 // newLimiter returns a limiter allowing perMinute calls a minute with bursts
 // of burst calls, or nil (no limit) if perMinute is not positive.
 func newLimiter(perMinute, burst int) *limiter {
@@ -27,7 +32,7 @@ func newLimiter(perMinute, burst int) *limiter {
 		return nil
 	}
 	return &limiter{
-		interval: time.Minute / time.Duration(perMinute),
+		interval: time.Duration(float64(time.Minute) / float64(perMinute) * jitterMargin),
 		burst:    float64(max(burst, 1)),
 		tokens:   float64(max(burst, 1)),
 		now:      time.Now,

@@ -19,7 +19,7 @@ func (c *fakeClock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c
 // without sleeping.
 func TestLimiterSchedule(t *testing.T) {
 	clock := &fakeClock{t: time.Unix(1_700_000_000, 0)}
-	l := newLimiter(60, 3) // one a second, bursts of 3
+	l := newLimiter(60, 3) // one a second (and the jitter margin), bursts of 3
 	l.now = clock.now
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel() // waits return at once; the schedule is still recorded
@@ -33,7 +33,8 @@ func TestLimiterSchedule(t *testing.T) {
 	}
 	// A cancelled wait gives its token back: so with ctx cancelled each call
 	// after the burst asks for the same one-second wait.
-	want := []time.Duration{0, 0, 0, time.Second, time.Second, time.Second}
+	sec := time.Duration(float64(time.Second) * jitterMargin)
+	want := []time.Duration{0, 0, 0, sec, sec, sec}
 	for i := range want {
 		if got[i] != want[i] {
 			t.Fatalf("waits = %v, want %v", got, want)
@@ -60,11 +61,12 @@ func TestLimiterQueuesAndRefills(t *testing.T) {
 	if d := reserve(); d != 0 {
 		t.Fatalf("second call (burst) waits %v", d)
 	}
-	if d := reserve(); d != time.Second {
-		t.Fatalf("third call waits %v, want 1s", d)
+	sec := time.Duration(float64(time.Second) * jitterMargin)
+	if d := reserve(); d != sec {
+		t.Fatalf("third call waits %v, want %v", d, sec)
 	}
 	clock.t = clock.t.Add(10 * time.Second) // refills to the burst, no more
-	for i, want := range []time.Duration{0, 0, time.Second} {
+	for i, want := range []time.Duration{0, 0, sec} {
 		if d := reserve(); d != want {
 			t.Fatalf("after refill, call %d waits %v, want %v", i, d, want)
 		}

@@ -83,6 +83,9 @@ func (p *retryPolicy) backoff(_, _ time.Duration, attempt int, resp *http.Respon
 // readBody reads a response body of at most limit bytes. A body cut short
 // by the connection is a retryable bodyError; one over the limit is not.
 func readBody(r io.Reader, limit int64, sizeHint int64) ([]byte, error) {
+	if sizeHint > limit {
+		return nil, &bodyError{err: ErrResponseTooLarge}
+	}
 	capacity := int64(512)
 	if sizeHint > 0 && sizeHint <= limit {
 		capacity = sizeHint + 1 // +1 so that reading to EOF does not grow it
