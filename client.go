@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"runtime"
@@ -40,6 +41,32 @@ type Client struct {
 	http      *retryablehttp.Client
 	policy    *retryPolicy
 	limiter   *limiter
+	logger    *slog.Logger
+}
+
+// attemptsError is the last error of a call, with the number of attempts.
+type attemptsError struct {
+	err      error
+	attempts int
+}
+
+func (e *attemptsError) Error() string {
+	if e.attempts == 1 {
+		return e.err.Error()
+	}
+	return fmt.Sprintf("%v (after %d attempts)", e.err, e.attempts)
+}
+
+func (e *attemptsError) Unwrap() error { return e.err }
+
+// waitTurn waits for the rate limiter, logging any wait.
+func (c *Client) waitTurn(ctx context.Context) error {
+	before := c.limiter.totalWait()
+	err := c.limiter.wait(ctx)
+	if waited := c.limiter.totalWait() - before; waited > 0 && c.logger != nil {
+		c.logger.DebugContext(ctx, "auditlogs: waited for the rate limit", "wait", waited)
+	}
+	return err
 }
 
 // secret holds the token. Its methods keep it out of anything printed.
@@ -99,10 +126,17 @@ func New(token string, opts ...Option) (*Client, error) {
 		CheckRetry:   c.policy.checkRetry,
 		Backoff:      c.policy.backoff,
 		// Every retry waits its turn on the rate limiter, like the first try.
-		PrepareRetry: func(req *http.Request) error { return c.limiter.wait(req.Context()) },
-		// After the last attempt, keep the response: it becomes an *APIError.
-		ErrorHandler: retryablehttp.PassthroughErrorHandler,
+		PrepareRetry: func(req *http.Request) error { return c.waitTurn(req.Context()) },
+		// After the last attempt, keep the response (it becomes an *APIError)
+		// and say how many attempts were made.
+		ErrorHandler: func(resp *http.Response, err error, attempts int) (*http.Response, error) {
+			if err != nil {
+				err = &attemptsError{err: err, attempts: attempts}
+			}
+			return resp, err
+		},
 	}
+	c.logger = cfg.logger
 	return c, nil
 }
 
@@ -184,7 +218,7 @@ func (c *Client) do(ctx context.Context, op string, req *http.Request, decode fu
 		return nil
 	})
 
-	if err := c.limiter.wait(ctx); err != nil {
+	if err := c.waitTurn(ctx); err != nil {
 		return nil, err
 	}
 	resp, err := c.http.Do(rreq)
@@ -198,7 +232,7 @@ func (c *Client) do(ctx context.Context, op string, req *http.Request, decode fu
 		if resp != nil {
 			resp.Body.Close()
 		}
-		return nil, fmt.Errorf("auditlogs: %s: %w", op, cleanError(err))
+		return nil, callError(op, err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
@@ -208,12 +242,26 @@ func (c *Client) do(ctx context.Context, op string, req *http.Request, decode fu
 	return body, nil
 }
 
-// cleanError strips the URL from a transport error: error strings never name
-// the URL or a header.
-func cleanError(err error) error {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		return ue.Err
+// callError words the error of a call that got no usable response. It never
+// names the URL or a header: a transport error loses its URL.
+func callError(op string, err error) error {
+	attempts := 1
+	var ae *attemptsError
+	if errors.As(err, &ae) {
+		attempts, err = ae.attempts, ae.err
+	}
+	var be *bodyError
+	if errors.As(err, &be) {
+		err = be.err // already says "auditlogs: ..."
+	} else {
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		err = fmt.Errorf("auditlogs: %s: %w", op, err)
+	}
+	if attempts > 1 {
+		return &attemptsError{err: err, attempts: attempts}
 	}
 	return err
 }

@@ -3,6 +3,7 @@ package auditlogs
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"math/rand/v2"
 	"net/http"
@@ -102,7 +103,7 @@ func readBody(r io.Reader, limit int64, sizeHint int64) ([]byte, error) {
 			break
 		}
 		if err != nil {
-			return nil, &bodyError{err: err, retryable: true}
+			return nil, &bodyError{err: fmt.Errorf("auditlogs: reading response: %w", err), retryable: true}
 		}
 	}
 	if int64(len(buf)) > limit {
