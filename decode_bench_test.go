@@ -38,9 +38,7 @@ func BenchmarkDecodePage(b *testing.B) {
 					b.Fatal(err)
 				}
 				var touched int
-				for _, raw := range rp.entries {
-					var e Entry
-					_ = e.decode(raw)
+				for _, e := range rp.decode().Entries {
 					touched += len(e.ID) + len(e.Action)
 				}
 				if touched == 0 {

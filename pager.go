@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"io"
 	"iter"
+	"runtime"
+	"sync"
 	"time"
 
 	"github.com/go-json-experiment/json/jsontext"
@@ -198,12 +200,43 @@ func (c *Client) fetch(ctx context.Context, p LogsParams) (*rawPage, error) {
 
 func (rp *rawPage) decode() *Page {
 	p := &Page{Entries: make([]Entry, len(rp.entries)), NextCursor: rp.nextCursor, Warning: rp.warning, raw: rp.body}
-	for i, raw := range rp.entries {
-		// A valid page holds only valid JSON values: decode cannot fail.
-		_ = p.Entries[i].decode(raw)
-	}
+	decodeEntries(p.Entries, rp.entries)
 	return p
 }
+
+// decodeEntries decodes raws into dst (of the same length), spreading the
+// work over the available cores: decoding is most of the cost of a page.
+func decodeEntries(dst []Entry, raws [][]byte) {
+	workers := min(runtime.GOMAXPROCS(0), maxDecodeWorkers, (len(raws)+minEntriesPerWorker-1)/minEntriesPerWorker)
+	if workers <= 1 {
+		for i, raw := range raws {
+			_ = dst[i].decode(raw) // a split page holds only valid JSON: decode cannot fail
+		}
+		return
+	}
+	var wg sync.WaitGroup
+	per := (len(raws) + workers - 1) / workers
+	for w := 1; w < workers; w++ {
+		lo, hi := min(w*per, len(raws)), min((w+1)*per, len(raws))
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			decodeEntries(dst[lo:hi:hi], raws[lo:hi:hi])
+		}()
+	}
+	decodeEntries(dst[:per:per], raws[:per:per])
+	wg.Wait()
+}
+
+// The decoding of a page is spread over up to maxDecodeWorkers goroutines,
+// each taking at least minEntriesPerWorker entries. AllLogs decodes a page
+// in batches of decodeBatch entries, so memory holds one batch's typed
+// entries, not a page's.
+const (
+	maxDecodeWorkers    = 4
+	minEntriesPerWorker = 64
+	decodeBatch         = 512
+)
 
 // Logs returns one page of events, newest first. To page on, call it again
 // with the same params and Cursor set to the page's NextCursor; Pages and
@@ -249,8 +282,8 @@ func (c *Client) Pages(ctx context.Context, p LogsParams) iter.Seq2[*Page, error
 //
 // On an error it yields it once, with a zero Entry, and stops. Breaking out
 // of the loop stops paging at once: no request or goroutine is left behind.
-// Entries are decoded one at a time, as they are yielded, so memory holds
-// one page's bytes, not its decoded form.
+// Entries are decoded in small batches as they are yielded, on all cores,
+// so memory holds one page's bytes, not its decoded form.
 func (c *Client) AllLogs(ctx context.Context, p LogsParams) iter.Seq2[Entry, error] {
 	return func(yield func(Entry, error) bool) {
 		for rp, err := range c.rawPages(ctx, p) {
@@ -258,11 +291,14 @@ func (c *Client) AllLogs(ctx context.Context, p LogsParams) iter.Seq2[Entry, err
 				yield(Entry{}, err)
 				return
 			}
-			for _, raw := range rp.entries {
-				var e Entry
-				_ = e.decode(raw)
-				if !yield(e, nil) {
-					return
+			for start := 0; start < len(rp.entries); start += decodeBatch {
+				raws := rp.entries[start:min(start+decodeBatch, len(rp.entries))]
+				batch := make([]Entry, len(raws))
+				decodeEntries(batch, raws)
+				for _, e := range batch {
+					if !yield(e, nil) {
+						return
+					}
 				}
 			}
 		}
