@@ -1,0 +1,172 @@
+// Command auditlogs reads the audit logs of a Slack Enterprise Grid
+// organization, on top of the github.com/slackaudit/auditlogs library:
+//
+//	auditlogs logs      print events once, newest first (jsonl, table or csv)
+//	auditlogs tail      collect events continuously, crash-safe, resumable
+//	auditlogs schemas   the object types the API knows and their fields
+//	auditlogs actions   the action names the API knows, by category
+//	auditlogs version   versions of the command, the library and Go
+//
+// Quick start, with no token and no network (a built-in fake organization):
+//
+//	go run ./cmd/auditlogs logs --demo
+//	go run ./cmd/auditlogs logs --demo --format table
+//	go run ./cmd/auditlogs tail --demo --once
+//
+// The token comes from SLACK_AUDIT_TOKEN or --token-file, never from a flag
+// value. Exit codes: 0 success, 1 runtime or API error, 2 usage error, 130
+// interrupted (logs, schemas, actions; tail exits 0 on SIGINT and SIGTERM).
+// Run "auditlogs help" and "auditlogs <command> --help" for the details.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+)
+
+// Exit codes.
+const (
+	exitOK          = 0
+	exitError       = 1   // runtime or API error
+	exitUsage       = 2   // bad flag, bad value, unknown command, no token
+	exitInterrupted = 130 // logs, schemas or actions stopped by Ctrl-C
+)
+
+func main() {
+	// The first SIGINT or SIGTERM cancels ctx: logs stops at once, tail
+	// finishes the page in hand, checkpoints and exits 0. A second one exits
+	// at once; tail's files are consistent at every instant, so that is safe.
+	ctx, cancel := context.WithCancel(context.Background())
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-sigs
+		cancel()
+		<-sigs
+		fmt.Fprintln(os.Stderr, "auditlogs: interrupted again, exiting now")
+		os.Exit(exitInterrupted)
+	}()
+	os.Exit(run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv))
+}
+
+// command is one subcommand.
+type command struct {
+	name    string
+	summary string
+	run     func(ctx context.Context, env *env, args []string) int
+}
+
+var commands []command
+
+func init() {
+	// Set in init: runHelp refers to commands.
+	commands = []command{
+		{"logs", "print audit events once, newest first", runLogs},
+		{"tail", "collect audit events continuously, resuming after a restart", runTail},
+		{"schemas", "list the object types the API knows and their fields", runSchemas},
+		{"actions", "list the action names the API knows, by category", runActions},
+		{"version", "print the version of auditlogs, its library and Go", runVersion},
+		{"help", "print this help, or a command's (auditlogs help logs)", runHelp},
+	}
+}
+
+// env is what a command runs with: its streams and environment.
+type env struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	getenv         func(string) string
+	redact         *redactor // stderr, with the token (once known) blanked out
+}
+
+// run runs the command line args (without the program name) and returns the
+// exit code. It is main without the process: tests call it directly.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
+	red := &redactor{w: stderr}
+	e := &env{stdin: stdin, stdout: stdout, stderr: red, getenv: getenv, redact: red}
+	if len(args) == 0 {
+		writeMainUsage(e.stderr)
+		return exitUsage
+	}
+	name := args[0]
+	switch name {
+	case "-h", "-help", "--help":
+		writeMainUsage(e.stdout)
+		return exitOK
+	case "-version", "--version":
+		name = "version"
+	}
+	if strings.HasPrefix(name, "-") {
+		fmt.Fprintf(e.stderr, "auditlogs: the command comes first: auditlogs <command> [flags]\nRun 'auditlogs help' for the commands.\n")
+		return exitUsage
+	}
+	for _, c := range commands {
+		if c.name == name {
+			return c.run(ctx, e, args[1:])
+		}
+	}
+	fmt.Fprintf(e.stderr, "auditlogs: unknown command %s\nRun 'auditlogs help' for the commands.\n", quoteArg(name))
+	return exitUsage
+}
+
+func runHelp(_ context.Context, e *env, args []string) int {
+	if len(args) == 0 {
+		writeMainUsage(e.stdout)
+		return exitOK
+	}
+	for _, c := range commands {
+		if c.name == args[0] && c.name != "help" {
+			return c.run(context.Background(), e, []string{"--help"})
+		}
+	}
+	fmt.Fprintf(e.stderr, "auditlogs: unknown command %s\nRun 'auditlogs help' for the commands.\n", quoteArg(args[0]))
+	return exitUsage
+}
+
+func writeMainUsage(w io.Writer) {
+	var b strings.Builder
+	b.WriteString(`auditlogs reads the audit logs of a Slack Enterprise Grid organization.
+
+Usage:
+  auditlogs <command> [flags]
+
+Commands:
+`)
+	for _, c := range commands {
+		fmt.Fprintf(&b, "  %-8s  %s\n", c.name, c.summary)
+	}
+	b.WriteString(`
+Run 'auditlogs <command> --help' for a command's flags and examples.
+
+Authentication:
+  /logs needs a user token (xoxp-...) with the auditlogs:read scope, from an
+  app installed by an owner on the Enterprise Grid organization (not on one
+  of its workspaces). Put it in the SLACK_AUDIT_TOKEN environment variable,
+  or in a file named by --token-file (--token-file - reads it from stdin).
+  There is no --token flag: a token on the command line shows in ps and in
+  shell history. Add --demo to any command to run it against a built-in fake
+  organization, with no token and no network.
+
+Environment:
+  SLACK_AUDIT_TOKEN     the token, unless --token-file is given
+  SLACK_AUDIT_BASE_URL  the API's base URL (default https://api.slack.com/audit/v1/)
+
+Exit codes:
+  0    success (tail: also when stopped by SIGINT or SIGTERM)
+  1    runtime or API error: refused token, network, Slack, files
+  2    usage error: bad flag or value, unknown command, no token
+  130  logs, schemas or actions interrupted (Ctrl-C)
+
+Examples:
+  auditlogs logs --demo --format table
+  SLACK_AUDIT_TOKEN=$(cat ~/.slack-audit) auditlogs logs --oldest 24h --action user_login
+  auditlogs logs --token-file ~/.slack-audit --oldest 7d --format csv --out week.csv
+  auditlogs tail --token-file /etc/auditlogs/token --state /var/lib/auditlogs/state.json --out /var/log/slack-audit.jsonl
+  auditlogs actions --demo
+`)
+	io.WriteString(w, b.String())
+}

@@ -1,0 +1,227 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/slackaudit/auditlogs"
+)
+
+// The output formats.
+const (
+	formatJSONL = "jsonl"
+	formatTable = "table"
+	formatCSV   = "csv"
+)
+
+// entryWriter writes entries in one format. Entries are buffered; EndPage
+// writes the page's entries out (memory stays flat whatever the number of
+// pages).
+type entryWriter interface {
+	Write(e *auditlogs.Entry) error
+	EndPage() error
+}
+
+// newEntryWriter returns the writer for format, writing to w.
+func newEntryWriter(format string, w io.Writer) (entryWriter, error) {
+	bw := bufio.NewWriterSize(w, 64<<10)
+	switch format {
+	case formatJSONL:
+		return &jsonlWriter{w: bw}, nil
+	case formatTable:
+		return &tableWriter{bw: bw, tw: tabwriter.NewWriter(bw, 0, 0, 2, ' ', 0)}, nil
+	case formatCSV:
+		cw := csv.NewWriter(bw)
+		if err := cw.Write(csvHeader); err != nil {
+			return nil, err
+		}
+		return &csvWriter{bw: bw, cw: cw}, nil
+	}
+	return nil, fmt.Errorf("unknown format %q: use jsonl, table or csv", format)
+}
+
+// jsonlWriter writes each entry exactly as the server sent it, one a line.
+type jsonlWriter struct{ w *bufio.Writer }
+
+func (j *jsonlWriter) Write(e *auditlogs.Entry) error {
+	raw := e.Raw()
+	if bytes.ContainsAny(raw, "\r\n") {
+		// Only a server that indents its JSON gets here: line breaks
+		// between tokens would break the one-entry-a-line format. Removing
+		// that insignificant white space changes nothing else: a JSON
+		// string cannot hold a raw line break.
+		var buf bytes.Buffer
+		if err := json.Compact(&buf, raw); err == nil {
+			raw = buf.Bytes()
+		}
+	}
+	j.w.Write(raw)
+	return j.w.WriteByte('\n')
+}
+
+func (j *jsonlWriter) EndPage() error { return j.w.Flush() }
+
+// tableWriter writes aligned columns for a person to read.
+type tableWriter struct {
+	bw     *bufio.Writer
+	tw     *tabwriter.Writer
+	header bool
+}
+
+func (t *tableWriter) Write(e *auditlogs.Entry) error {
+	if !t.header {
+		t.header = true
+		io.WriteString(t.tw, "TIME\tACTION\tACTOR\tENTITY\tIP\n")
+	}
+	v := viewOf(e)
+	entity := v.entityType
+	if name := firstNonEmpty(v.entityName, v.entityID); name != "" {
+		entity += ":" + name
+	}
+	_, err := fmt.Fprintf(t.tw, "%s\t%s\t%s\t%s\t%s\n", v.time, cell(v.action), cell(firstNonEmpty(v.actorEmail, v.actorID, v.actorType)),
+		cell(entity), cell(v.ip))
+	return err
+}
+
+func (t *tableWriter) EndPage() error {
+	if err := t.tw.Flush(); err != nil {
+		return err
+	}
+	return t.bw.Flush()
+}
+
+// csvHeader names the CSV columns.
+var csvHeader = []string{"date_create", "time", "id", "action", "actor_id", "actor_email", "entity_type", "entity_id",
+	"entity_name", "workspace", "ip_address", "user_agent"}
+
+// csvWriter writes RFC 4180 CSV with a header row.
+type csvWriter struct {
+	bw *bufio.Writer
+	cw *csv.Writer
+}
+
+func (c *csvWriter) Write(e *auditlogs.Entry) error {
+	v := viewOf(e)
+	return c.cw.Write([]string{strconv.FormatInt(e.DateCreate, 10), v.time, e.ID, v.action, v.actorID, v.actorEmail,
+		v.entityType, v.entityID, v.entityName, v.workspace, v.ip, v.ua})
+}
+
+func (c *csvWriter) EndPage() error {
+	c.cw.Flush()
+	if err := c.cw.Error(); err != nil {
+		return err
+	}
+	return c.bw.Flush()
+}
+
+// view is what the table and CSV show of an entry.
+type view struct {
+	time                             string
+	action                           string
+	actorType, actorID, actorEmail   string
+	entityType, entityID, entityName string
+	workspace, ip, ua                string
+}
+
+func viewOf(e *auditlogs.Entry) view {
+	v := view{
+		time:       time.Unix(e.DateCreate, 0).UTC().Format(time.RFC3339),
+		action:     e.Action,
+		actorType:  e.Actor.Type,
+		entityType: e.Entity.Type,
+		ip:         e.Context.IPAddress,
+		ua:         e.Context.UA,
+	}
+	if u := e.Actor.User; u != nil {
+		v.actorID, v.actorEmail = u.ID, u.Email
+	}
+	if loc := e.Context.Location; loc != nil {
+		v.workspace = firstNonEmpty(loc.Name, loc.ID)
+	}
+	// The entity's payload sits under a key named after its type, whatever
+	// the type: read it raw, so that types the library does not know work
+	// too.
+	if raw, ok := e.Lookup("entity", e.Entity.Type); ok && e.Entity.Type != "" {
+		var payload map[string]json.RawMessage
+		if json.Unmarshal(raw, &payload) == nil {
+			v.entityID = jsonScalar(payload["id"])
+			v.entityName = firstNonEmpty(jsonScalar(payload["name"]), jsonScalar(payload["title"]),
+				jsonScalar(payload["template_name"]))
+			if v.entityID == "" {
+				// A message has no ID: its channel and timestamp name it.
+				if ch, ts := jsonScalar(payload["channel"]), jsonScalar(payload["timestamp"]); ch != "" && ts != "" {
+					v.entityID = ch + "/" + ts
+				}
+			}
+		}
+	}
+	return v
+}
+
+// jsonScalar returns a JSON string's value or a number's text, else "".
+func jsonScalar(raw json.RawMessage) string {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 {
+		return ""
+	}
+	if raw[0] == '"' {
+		var s string
+		if json.Unmarshal(raw, &s) == nil {
+			return s
+		}
+		return ""
+	}
+	if raw[0] == '-' || (raw[0] >= '0' && raw[0] <= '9') {
+		return string(raw)
+	}
+	return ""
+}
+
+func firstNonEmpty(s ...string) string {
+	for _, v := range s {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// cell makes a value safe for a terminal table: control characters (tabs,
+// line breaks, escape sequences an attacker could put in a channel name)
+// and bidirectional overrides are shown escaped, never sent to the terminal;
+// bytes that are not UTF-8 become U+FFFD.
+func cell(s string) string {
+	if utf8.ValidString(s) && !strings.ContainsFunc(s, unsafeRune) {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		if unsafeRune(r) {
+			q := strconv.QuoteRuneToASCII(r)
+			b.WriteString(q[1 : len(q)-1])
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+func unsafeRune(r rune) bool {
+	switch {
+	case unicode.IsControl(r):
+		return true
+	case r == 0x061C, r == 0x200E, r == 0x200F, r >= 0x202A && r <= 0x202E, r >= 0x2066 && r <= 0x2069:
+		return true // bidirectional controls: they can make a line read as something else
+	}
+	return false
+}
