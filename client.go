@@ -44,6 +44,9 @@ type Client struct {
 	logger    *slog.Logger
 }
 
+// attemptsKey keys the attempt counter of a call in its request's context.
+type attemptsKey struct{}
+
 // attemptsError is the last error of a call, with the number of attempts.
 type attemptsError struct {
 	err      error
@@ -88,6 +91,9 @@ func New(token string, opts ...Option) (*Client, error) {
 			return nil, err
 		}
 	}
+	if cfg.timeoutSet && cfg.httpClient != nil {
+		return nil, fmt.Errorf("%w: WithTimeout applies to the default HTTP client: set the Timeout of the one given to WithHTTPClient", ErrInvalidOption)
+	}
 	base, err := normalizeBaseURL(cfg.baseURL)
 	if err != nil {
 		return nil, err
@@ -115,7 +121,7 @@ func New(token string, opts ...Option) (*Client, error) {
 	}
 	hc := cfg.httpClient
 	if hc == nil {
-		hc = defaultHTTPClient()
+		hc = defaultHTTPClient(cfg.timeout)
 	}
 	c.http = &retryablehttp.Client{
 		HTTPClient:   hc,
@@ -126,7 +132,12 @@ func New(token string, opts ...Option) (*Client, error) {
 		CheckRetry:   c.policy.checkRetry,
 		Backoff:      c.policy.backoff,
 		// Every retry waits its turn on the rate limiter, like the first try.
-		PrepareRetry: func(req *http.Request) error { return c.waitTurn(req.Context()) },
+		PrepareRetry: func(req *http.Request) error {
+			if n, ok := req.Context().Value(attemptsKey{}).(*int); ok {
+				*n++
+			}
+			return c.waitTurn(req.Context())
+		},
 		// After the last attempt, keep the response (it becomes an *APIError)
 		// and say how many attempts were made.
 		ErrorHandler: func(resp *http.Response, err error, attempts int) (*http.Response, error) {
@@ -155,10 +166,10 @@ func (c *Client) RateLimitWait() time.Duration { return c.limiter.totalWait() }
 // defaultHTTPClient is the transport under the retries when WithHTTPClient is
 // not used: the proxy from the environment (HTTPS_PROXY, NO_PROXY), and a
 // timeout on each attempt, body included.
-func defaultHTTPClient() *http.Client {
+func defaultHTTPClient(timeout time.Duration) *http.Client {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.Proxy = http.ProxyFromEnvironment
-	return &http.Client{Transport: t, Timeout: DefaultTimeout}
+	return &http.Client{Transport: t, Timeout: timeout}
 }
 
 // DefaultTimeout bounds each attempt of a call, from connecting to reading the
@@ -170,10 +181,10 @@ const DefaultTimeout = 2 * time.Minute
 func normalizeBaseURL(u string) (string, error) {
 	parsed, err := url.Parse(u)
 	if err != nil || (parsed.Scheme != "http" && parsed.Scheme != "https") || parsed.Host == "" {
-		return "", fmt.Errorf("auditlogs: base URL %q is not an absolute http or https URL", u)
+		return "", fmt.Errorf("%w: base URL %q is not an absolute http or https URL", ErrInvalidOption, u)
 	}
 	if parsed.RawQuery != "" || parsed.Fragment != "" {
-		return "", fmt.Errorf("auditlogs: base URL %q must not have a query or fragment", u)
+		return "", fmt.Errorf("%w: base URL %q must not have a query or fragment", ErrInvalidOption, u)
 	}
 	if len(u) == 0 || u[len(u)-1] != '/' {
 		u += "/"
@@ -186,7 +197,8 @@ func normalizeBaseURL(u string) (string, error) {
 // body cut short or JSON cut short is retried like a dropped connection. It
 // returns the 2xx body, or an error: *APIError for any other status.
 func (c *Client) do(ctx context.Context, op string, req *http.Request, decode func([]byte) error) ([]byte, error) {
-	req = req.WithContext(ctx)
+	attempts := 1
+	req = req.WithContext(context.WithValue(ctx, attemptsKey{}, &attempts))
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("User-Agent", c.userAgent)
 	for k, v := range c.headers {
@@ -237,7 +249,9 @@ func (c *Client) do(ctx context.Context, op string, req *http.Request, decode fu
 	defer resp.Body.Close()
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		b, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
-		return nil, newAPIError(resp, b, time.Now())
+		apiErr := newAPIError(resp, b, time.Now())
+		apiErr.Attempts = attempts
+		return nil, apiErr
 	}
 	return body, nil
 }

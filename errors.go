@@ -26,6 +26,8 @@ var (
 	ErrInvalidCursor = errors.New("auditlogs: invalid cursor")
 	// ErrServer: Slack failed (HTTP 5xx) on every attempt.
 	ErrServer = errors.New("auditlogs: server error")
+	// ErrInvalidOption: an Option passed to New is out of bounds.
+	ErrInvalidOption = errors.New("auditlogs: invalid option")
 	// ErrInvalidParams: the request's parameters are out of bounds; nothing
 	// was sent.
 	ErrInvalidParams = errors.New("auditlogs: invalid parameters")
@@ -64,6 +66,9 @@ type APIError struct {
 	RetryAfter time.Duration
 	// Body holds the start of the response body (at most 4 KiB), as sent.
 	Body []byte
+	// Attempts is how many times the call was made: more than one when
+	// retries (of 429 or 5xx) did not help.
+	Attempts int
 }
 
 // Error implements error.
@@ -84,6 +89,9 @@ func (e *APIError) Error() string {
 	}
 	if e.RetryAfter > 0 {
 		fmt.Fprintf(&b, " (retry after %s)", e.RetryAfter)
+	}
+	if e.Attempts > 1 {
+		fmt.Fprintf(&b, " (after %d attempts)", e.Attempts)
 	}
 	return b.String()
 }

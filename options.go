@@ -22,6 +22,8 @@ type config struct {
 	uaPrefix, uaSuffix         string
 	headers                    http.Header
 	maxBody                    int64
+	timeout                    time.Duration
+	timeoutSet                 bool
 }
 
 // The defaults of the options.
@@ -51,6 +53,7 @@ func defaultConfig() config {
 		rateBurst:     DefaultRateBurst,
 		headers:       http.Header{},
 		maxBody:       DefaultMaxResponseBytes,
+		timeout:       DefaultTimeout,
 	}
 }
 
@@ -67,9 +70,24 @@ func WithBaseURL(u string) Option {
 func WithHTTPClient(hc *http.Client) Option {
 	return func(c *config) error {
 		if hc == nil {
-			return fmt.Errorf("auditlogs: WithHTTPClient: nil client")
+			return fmt.Errorf("%w: WithHTTPClient: nil client", ErrInvalidOption)
 		}
 		c.httpClient = hc
+		return nil
+	}
+}
+
+// WithTimeout bounds each attempt of a call, from connecting to reading the
+// last byte of the body, for the default HTTP client; with WithHTTPClient,
+// set the client's own Timeout instead. The default is DefaultTimeout (2
+// minutes).
+func WithTimeout(d time.Duration) Option {
+	return func(c *config) error {
+		if d <= 0 {
+			return fmt.Errorf("%w: WithTimeout: %s is not positive", ErrInvalidOption, d)
+		}
+		c.timeout = d
+		c.timeoutSet = true
 		return nil
 	}
 }
@@ -87,7 +105,7 @@ func WithLogger(l *slog.Logger) Option {
 func WithRetryMax(n int) Option {
 	return func(c *config) error {
 		if n < 0 {
-			return fmt.Errorf("auditlogs: WithRetryMax: %d is negative", n)
+			return fmt.Errorf("%w: WithRetryMax: %d is negative", ErrInvalidOption, n)
 		}
 		c.retryMax = n
 		return nil
@@ -101,7 +119,7 @@ func WithRetryMax(n int) Option {
 func WithRetryWait(minWait, maxWait time.Duration) Option {
 	return func(c *config) error {
 		if minWait < 0 || maxWait < minWait {
-			return fmt.Errorf("auditlogs: WithRetryWait: need 0 <= min <= max, got %s and %s", minWait, maxWait)
+			return fmt.Errorf("%w: WithRetryWait: need 0 <= min <= max, got %s and %s", ErrInvalidOption, minWait, maxWait)
 		}
 		c.retryWaitMin, c.retryWaitMax = minWait, maxWait
 		return nil
@@ -115,7 +133,7 @@ func WithRetryWait(minWait, maxWait time.Duration) Option {
 func WithMaxRetryAfter(d time.Duration) Option {
 	return func(c *config) error {
 		if d < 0 {
-			return fmt.Errorf("auditlogs: WithMaxRetryAfter: %s is negative", d)
+			return fmt.Errorf("%w: WithMaxRetryAfter: %s is negative", ErrInvalidOption, d)
 		}
 		c.maxRetryAfter = d
 		return nil
@@ -130,7 +148,7 @@ func WithMaxRetryAfter(d time.Duration) Option {
 func WithRateLimit(perMinute, burst int) Option {
 	return func(c *config) error {
 		if perMinute < 0 || burst < 0 {
-			return fmt.Errorf("auditlogs: WithRateLimit: %d a minute, burst %d: need values >= 0", perMinute, burst)
+			return fmt.Errorf("%w: WithRateLimit: %d a minute, burst %d: need values >= 0", ErrInvalidOption, perMinute, burst)
 		}
 		c.ratePerMinute, c.rateBurst = perMinute, burst
 		return nil
@@ -142,7 +160,7 @@ func WithRateLimit(perMinute, burst int) Option {
 func WithUserAgent(prefix, suffix string) Option {
 	return func(c *config) error {
 		if strings.ContainsAny(prefix+suffix, "\r\n") {
-			return fmt.Errorf("auditlogs: WithUserAgent: line break in user agent")
+			return fmt.Errorf("%w: WithUserAgent: line break in user agent", ErrInvalidOption)
 		}
 		c.uaPrefix, c.uaSuffix = strings.TrimSpace(prefix), strings.TrimSpace(suffix)
 		return nil
@@ -156,10 +174,10 @@ func WithHeader(key, value string) Option {
 	return func(c *config) error {
 		switch http.CanonicalHeaderKey(key) {
 		case "Authorization", "User-Agent":
-			return fmt.Errorf("auditlogs: WithHeader: %s cannot be set this way", http.CanonicalHeaderKey(key))
+			return fmt.Errorf("%w: WithHeader: %s cannot be set this way", ErrInvalidOption, http.CanonicalHeaderKey(key))
 		}
 		if strings.ContainsAny(key+value, "\r\n") || key == "" {
-			return fmt.Errorf("auditlogs: WithHeader: invalid header %q", key)
+			return fmt.Errorf("%w: WithHeader: invalid header %q", ErrInvalidOption, key)
 		}
 		c.headers.Add(key, value)
 		return nil
@@ -172,7 +190,7 @@ func WithHeader(key, value string) Option {
 func WithMaxResponseBytes(n int64) Option {
 	return func(c *config) error {
 		if n <= 0 {
-			return fmt.Errorf("auditlogs: WithMaxResponseBytes: %d is not positive", n)
+			return fmt.Errorf("%w: WithMaxResponseBytes: %d is not positive", ErrInvalidOption, n)
 		}
 		c.maxBody = n
 		return nil

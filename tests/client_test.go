@@ -101,6 +101,8 @@ func TestNewRefusesBadInput(t *testing.T) {
 		{"bad retry wait", "t", []auditlogs.Option{auditlogs.WithRetryWait(time.Second, time.Millisecond)}, "min <= max"},
 		{"negative rate", "t", []auditlogs.Option{auditlogs.WithRateLimit(-1, 0)}, "WithRateLimit"},
 		{"zero body limit", "t", []auditlogs.Option{auditlogs.WithMaxResponseBytes(0)}, "not positive"},
+		{"zero timeout", "t", []auditlogs.Option{auditlogs.WithTimeout(0)}, "not positive"},
+		{"timeout beside a client", "t", []auditlogs.Option{auditlogs.WithTimeout(time.Second), auditlogs.WithHTTPClient(http.DefaultClient)}, "WithTimeout"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -110,6 +112,9 @@ func TestNewRefusesBadInput(t *testing.T) {
 			}
 			if !strings.Contains(err.Error(), tt.want) || !strings.HasPrefix(err.Error(), "auditlogs: ") {
 				t.Errorf("error %q does not say %q", err, tt.want)
+			}
+			if tt.token != "" && !errors.Is(err, auditlogs.ErrInvalidOption) {
+				t.Errorf("error %q is not ErrInvalidOption", err)
 			}
 		})
 	}
@@ -243,8 +248,9 @@ func TestRetries(t *testing.T) {
 			if !errors.As(err, &apiErr) {
 				t.Fatalf("error %v (%T) is not an *APIError", err, err)
 			}
-			if apiErr.StatusCode != tt.status || apiErr.Code != tt.code {
-				t.Errorf("APIError status %d code %q, want %d %q", apiErr.StatusCode, apiErr.Code, tt.status, tt.code)
+			if apiErr.StatusCode != tt.status || apiErr.Code != tt.code || apiErr.Attempts != tt.requests {
+				t.Errorf("APIError status %d code %q after %d attempts, want %d %q after %d",
+					apiErr.StatusCode, apiErr.Code, apiErr.Attempts, tt.status, tt.code, tt.requests)
 			}
 		})
 	}
@@ -390,6 +396,27 @@ func TestConnectionRefused(t *testing.T) {
 	}
 	if strings.Contains(err.Error(), base) || strings.Contains(err.Error(), "http://") {
 		t.Errorf("error %q names the URL", err)
+	}
+}
+
+func TestTimeout(t *testing.T) {
+	rec := newRecorder(t, func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-r.Context().Done():
+		case <-time.After(5 * time.Second):
+		}
+	})
+	c, err := auditlogs.New(testToken, auditlogs.WithBaseURL(rec.URL), auditlogs.WithTimeout(100*time.Millisecond),
+		auditlogs.WithRetryMax(0), auditlogs.WithRateLimit(0, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	if _, err := c.Logs(context.Background(), auditlogs.LogsParams{}); err == nil {
+		t.Fatal("no error from a server slower than the timeout")
+	}
+	if el := time.Since(start); el > 3*time.Second {
+		t.Errorf("a 100ms timeout took %v", el)
 	}
 }
 

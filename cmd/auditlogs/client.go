@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net/http"
 	"net/url"
 	"os"
 	"strings"
@@ -81,7 +80,7 @@ func newClient(e *env, g *globalFlags, needToken bool) (*clientInfo, int) {
 		auditlogs.WithBaseURL(base),
 		auditlogs.WithRetryMax(g.retries),
 		auditlogs.WithUserAgent("", "auditlogs-cli/"+auditlogs.Version),
-		auditlogs.WithHTTPClient(httpClient(g)),
+		auditlogs.WithTimeout(g.timeout),
 	}
 	rate := g.rate
 	if g.demo && !g.set["rate"] {
@@ -97,7 +96,7 @@ func newClient(e *env, g *globalFlags, needToken bool) (*clientInfo, int) {
 	if err != nil {
 		ci.close()
 		msg := trimPrefix(err.Error())
-		if strings.Contains(msg, "base URL") {
+		if errors.Is(err, auditlogs.ErrInvalidOption) && strings.Contains(msg, "base URL") {
 			msg = "--base-url (or SLACK_AUDIT_BASE_URL) must be an absolute http or https URL without a query, such as https://api.slack.com/audit/v1/"
 		}
 		fmt.Fprintln(e.stderr, "auditlogs: "+msg)
@@ -106,14 +105,6 @@ func newClient(e *env, g *globalFlags, needToken bool) (*clientInfo, int) {
 	ci.Client = c
 	ci.stderrTTY = isTerminal(e.stderr)
 	return ci, 0
-}
-
-// httpClient is the transport under the library's retries: the default one,
-// with the proxy from the environment and --timeout on each attempt.
-func httpClient(g *globalFlags) *http.Client {
-	t := http.DefaultTransport.(*http.Transport).Clone()
-	t.Proxy = http.ProxyFromEnvironment
-	return &http.Client{Transport: t, Timeout: g.timeout}
 }
 
 // loadToken reads the token from --token-file (or stdin for "-"), else from

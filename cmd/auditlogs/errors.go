@@ -48,8 +48,8 @@ func explain(err error, cl *clientInfo) (string, int) {
 		return forbidden(apiErr), exitError
 	case errors.Is(err, auditlogs.ErrRateLimited):
 		msg := "Slack kept answering 429 rate limited"
-		if cl != nil {
-			msg += fmt.Sprintf(", %d retries did not help", cl.retries)
+		if apiErr != nil && apiErr.Attempts > 1 {
+			msg += fmt.Sprintf(", %d attempts did not help", apiErr.Attempts)
 		}
 		if apiErr != nil && apiErr.RetryAfter > 0 {
 			msg += fmt.Sprintf("; it asked to wait %s", apiErr.RetryAfter)
@@ -57,8 +57,8 @@ func explain(err error, cl *clientInfo) (string, int) {
 		return msg + ".\nTry again later, or lower --rate: the budget (about 50 calls a minute) is shared by every app of the organization.", exitError
 	case errors.Is(err, auditlogs.ErrServer):
 		msg := "Slack failed" + status
-		if cl != nil {
-			msg += fmt.Sprintf(" on every attempt (%d retries)", cl.retries)
+		if apiErr != nil && apiErr.Attempts > 1 {
+			msg += fmt.Sprintf(" on every attempt (%d)", apiErr.Attempts)
 		}
 		return msg + "; try again later.", exitError
 	case errors.Is(err, auditlogs.ErrInvalidCursor):

@@ -512,7 +512,7 @@ func TestForbiddenAndRateLimited(t *testing.T) {
 
 	_, env = newServer(t, 10, auditlogstest.WithFaults(auditlogstest.Faults{RateLimited: 1, RetryAfter: -1}))
 	r = runCLI(t, env, "logs", "--retries", "2")
-	if r.code != 1 || !strings.Contains(r.stderr, "auditlogs: Slack kept answering 429 rate limited, 2 retries did not help") {
+	if r.code != 1 || !strings.Contains(r.stderr, "auditlogs: Slack kept answering 429 rate limited, 3 attempts did not help") {
 		t.Errorf("rate limited: exit %d, %q", r.code, r.stderr)
 	}
 
