@@ -44,7 +44,7 @@ func (c *Client) Schemas(ctx context.Context) (*SchemaList, error) {
 		return nil, fmt.Errorf("auditlogs: get schemas: %w", err)
 	}
 	out := &SchemaList{}
-	body, err := c.do(ctx, "get schemas", req, func(b []byte) error {
+	body, err := c.do(ctx, "get schemas", req, nil, func(b []byte) error {
 		var err error
 		out.Schemas, err = decodeSchemas(b)
 		return err
@@ -95,7 +95,7 @@ func (c *Client) Actions(ctx context.Context) (*ActionList, error) {
 		return nil, fmt.Errorf("auditlogs: get actions: %w", err)
 	}
 	out := &ActionList{}
-	body, err := c.do(ctx, "get actions", req, func(b []byte) error {
+	body, err := c.do(ctx, "get actions", req, nil, func(b []byte) error {
 		var env struct {
 			Actions map[string]json.RawMessage `json:"actions"`
 		}

@@ -195,8 +195,9 @@ func normalizeBaseURL(u string) (string, error) {
 // do sends req with the token and headers, through the rate limiter and the
 // retries. decode, if not nil, runs on a 2xx body inside the retry loop: a
 // body cut short or JSON cut short is retried like a dropped connection. It
-// returns the 2xx body, or an error: *APIError for any other status.
-func (c *Client) do(ctx context.Context, op string, req *http.Request, decode func([]byte) error) ([]byte, error) {
+// returns the 2xx body, or an error: *APIError for any other status. The
+// body is read into buf's storage when it is big enough (nil: a new one).
+func (c *Client) do(ctx context.Context, op string, req *http.Request, buf []byte, decode func([]byte) error) ([]byte, error) {
 	attempts := 1
 	req = req.WithContext(context.WithValue(ctx, attemptsKey{}, &attempts))
 	req.Header.Set("Accept", "application/json")
@@ -215,7 +216,7 @@ func (c *Client) do(ctx context.Context, op string, req *http.Request, decode fu
 		if resp.StatusCode < 200 || resp.StatusCode > 299 {
 			return nil // not retried: turned into an *APIError below
 		}
-		b, err := readBody(resp.Body, c.maxBody, resp.ContentLength)
+		b, err := readBody(resp.Body, c.maxBody, resp.ContentLength, buf)
 		resp.Body.Close()
 		resp.Body = http.NoBody
 		if err != nil {
@@ -226,7 +227,7 @@ func (c *Client) do(ctx context.Context, op string, req *http.Request, decode fu
 				return err
 			}
 		}
-		body = b
+		body, buf = b, b
 		return nil
 	})
 

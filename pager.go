@@ -177,8 +177,9 @@ func decodePage(body []byte) (*rawPage, error) {
 	return page, nil
 }
 
-// fetch gets one raw page.
-func (c *Client) fetch(ctx context.Context, p LogsParams) (*rawPage, error) {
+// fetch gets one raw page, reading it into buf's storage if it is big
+// enough (nil: a new one).
+func (c *Client) fetch(ctx context.Context, p LogsParams, buf []byte) (*rawPage, error) {
 	if err := p.validate(); err != nil {
 		return nil, err
 	}
@@ -187,7 +188,7 @@ func (c *Client) fetch(ctx context.Context, p LogsParams) (*rawPage, error) {
 		return nil, fmt.Errorf("auditlogs: get logs: %w", err)
 	}
 	var page *rawPage
-	_, err = c.do(ctx, "get logs", req, func(b []byte) error {
+	_, err = c.do(ctx, "get logs", req, buf, func(b []byte) error {
 		var err error
 		page, err = decodePage(b)
 		return err
@@ -242,7 +243,7 @@ const (
 // with the same params and Cursor set to the page's NextCursor; Pages and
 // AllLogs do that for you.
 func (c *Client) Logs(ctx context.Context, p LogsParams) (*Page, error) {
-	rp, err := c.fetch(ctx, p)
+	rp, err := c.fetch(ctx, p, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -258,7 +259,7 @@ func (c *Client) Logs(ctx context.Context, p LogsParams) (*Page, error) {
 // resume, call Pages again with the same filters and Cursor set to it.
 func (c *Client) Pages(ctx context.Context, p LogsParams) iter.Seq2[*Page, error] {
 	return func(yield func(*Page, error) bool) {
-		for rp, err := range c.rawPages(ctx, p) {
+		for rp, err := range c.rawPages(ctx, p, false) {
 			if err != nil {
 				yield(nil, err)
 				return
@@ -286,13 +287,18 @@ func (c *Client) Pages(ctx context.Context, p LogsParams) iter.Seq2[*Page, error
 // so memory holds one page's bytes, not its decoded form.
 func (c *Client) AllLogs(ctx context.Context, p LogsParams) iter.Seq2[Entry, error] {
 	return func(yield func(Entry, error) bool) {
-		for rp, err := range c.rawPages(ctx, p) {
+		for rp, err := range c.rawPages(ctx, p, true) {
 			if err != nil {
 				yield(Entry{}, err)
 				return
 			}
 			for start := 0; start < len(rp.entries); start += decodeBatch {
+				// The page's buffer is reused for the next page: each entry
+				// gets its own copy of its bytes.
 				raws := rp.entries[start:min(start+decodeBatch, len(rp.entries))]
+				for i := range raws {
+					raws[i] = bytes.Clone(raws[i])
+				}
 				batch := make([]Entry, len(raws))
 				decodeEntries(batch, raws)
 				for _, e := range batch {
@@ -305,18 +311,60 @@ func (c *Client) AllLogs(ctx context.Context, p LogsParams) iter.Seq2[Entry, err
 	}
 }
 
-// rawPages pages through /logs, yielding raw pages.
-func (c *Client) rawPages(ctx context.Context, p LogsParams) iter.Seq2[*rawPage, error] {
+// RawPage is a page of GET /logs whose entries are not decoded: for
+// forwarding them as sent, at the speed of the network.
+type RawPage struct {
+	// Entries are the page's events, newest first, each exactly as the
+	// server sent it. They share storage with the page: see RawPages.
+	Entries []json.RawMessage
+	// NextCursor resumes paging after this page; empty on the last page.
+	NextCursor string
+	// Warning is Slack's "warning" field, if it sent one.
+	Warning string
+}
+
+// RawPages is Pages without the decoding: it yields each page's entries as
+// the server sent them. To save memory, the storage of a page is reused for
+// the next one: the entries' bytes are valid only until the loop goes on to
+// the next page, like bufio.Scanner's. Copy what must outlive that.
+func (c *Client) RawPages(ctx context.Context, p LogsParams) iter.Seq2[*RawPage, error] {
+	return func(yield func(*RawPage, error) bool) {
+		var page RawPage
+		for rp, err := range c.rawPages(ctx, p, true) {
+			if err != nil {
+				yield(nil, err)
+				return
+			}
+			page.Entries = page.Entries[:0]
+			for _, e := range rp.entries {
+				page.Entries = append(page.Entries, e)
+			}
+			page.NextCursor, page.Warning = rp.nextCursor, rp.warning
+			if !yield(&page, nil) {
+				return
+			}
+		}
+	}
+}
+
+// rawPages pages through /logs, yielding raw pages. With reuse, each page is
+// read into the storage of the one before: only for callers that are done
+// with a page when they ask for the next.
+func (c *Client) rawPages(ctx context.Context, p LogsParams, reuse bool) iter.Seq2[*rawPage, error] {
 	return func(yield func(*rawPage, error) bool) {
 		seen := map[string]bool{}
 		if p.Cursor != "" {
 			seen[p.Cursor] = true
 		}
+		var buf []byte
 		for {
-			rp, err := c.fetch(ctx, p)
+			rp, err := c.fetch(ctx, p, buf)
 			if err != nil {
 				yield(nil, err)
 				return
+			}
+			if reuse {
+				buf = rp.body
 			}
 			if !yield(rp, nil) {
 				return

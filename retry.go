@@ -81,17 +81,19 @@ func (p *retryPolicy) backoff(_, _ time.Duration, attempt int, resp *http.Respon
 	return rand.N(ceiling + 1)
 }
 
-// readBody reads a response body of at most limit bytes. A body cut short
-// by the connection is a retryable bodyError; one over the limit is not.
-func readBody(r io.Reader, limit int64, sizeHint int64) ([]byte, error) {
+// readBody reads a response body of at most limit bytes into buf, reusing
+// its storage. A body cut short by the connection is a retryable bodyError;
+// one over the limit is not.
+func readBody(r io.Reader, limit int64, sizeHint int64, buf []byte) ([]byte, error) {
 	if sizeHint > limit {
 		return nil, &bodyError{err: ErrResponseTooLarge}
 	}
-	capacity := int64(512)
-	if sizeHint > 0 && sizeHint <= limit {
-		capacity = sizeHint + 1 // +1 so that reading to EOF does not grow it
+	buf = buf[:0]
+	if sizeHint >= 0 && int64(cap(buf)) < sizeHint+1 {
+		buf = make([]byte, 0, sizeHint+1) // +1 so that reading to EOF does not grow it
+	} else if cap(buf) == 0 {
+		buf = make([]byte, 0, 512)
 	}
-	buf := make([]byte, 0, capacity)
 	lr := &io.LimitedReader{R: r, N: limit + 1}
 	for {
 		if len(buf) == cap(buf) {

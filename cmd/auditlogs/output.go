@@ -53,9 +53,11 @@ func newEntryWriter(format string, w io.Writer) (entryWriter, error) {
 // jsonlWriter writes each entry exactly as the server sent it, one a line.
 type jsonlWriter struct{ w *bufio.Writer }
 
-func (j *jsonlWriter) Write(e *auditlogs.Entry) error {
-	raw := e.Raw()
-	if bytes.ContainsAny(raw, "\r\n") {
+func (j *jsonlWriter) Write(e *auditlogs.Entry) error { return j.WriteRaw(e.Raw()) }
+
+// WriteRaw writes one entry's bytes as the server sent them, and a newline.
+func (j *jsonlWriter) WriteRaw(raw []byte) error {
+	if bytes.IndexByte(raw, '\n') >= 0 || bytes.IndexByte(raw, '\r') >= 0 {
 		// Only a server that indents its JSON gets here: line breaks
 		// between tokens would break the one-entry-a-line format. Removing
 		// that insignificant white space changes nothing else: a JSON
