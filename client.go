@@ -17,8 +17,10 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/http/httptrace"
 	"net/url"
 	"runtime"
+	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/go-retryablehttp"
@@ -44,8 +46,14 @@ type Client struct {
 	logger    *slog.Logger
 }
 
-// attemptsKey keys the attempt counter of a call in its request's context.
-type attemptsKey struct{}
+// callKey keys a call's state in its request's context.
+type callKey struct{}
+
+// callState follows one call through its attempts.
+type callState struct {
+	attempts int          // attempts made so far
+	turnAt   atomic.Int64 // when the current attempt got its turn (UnixNano)
+}
 
 // attemptsError is the last error of a call, with the number of attempts.
 type attemptsError struct {
@@ -62,12 +70,16 @@ func (e *attemptsError) Error() string {
 
 func (e *attemptsError) Unwrap() error { return e.err }
 
-// waitTurn waits for the rate limiter, logging any wait.
-func (c *Client) waitTurn(ctx context.Context) error {
+// waitTurn waits for the rate limiter, logging any wait, and notes when the
+// call got its turn.
+func (c *Client) waitTurn(ctx context.Context, cs *callState) error {
 	before := c.limiter.totalWait()
 	err := c.limiter.wait(ctx)
 	if waited := c.limiter.totalWait() - before; waited > 0 && c.logger != nil {
 		c.logger.DebugContext(ctx, "auditlogs: waited for the rate limit", "wait", waited)
+	}
+	if cs != nil {
+		cs.turnAt.Store(time.Now().UnixNano())
 	}
 	return err
 }
@@ -133,10 +145,11 @@ func New(token string, opts ...Option) (*Client, error) {
 		Backoff:      c.policy.backoff,
 		// Every retry waits its turn on the rate limiter, like the first try.
 		PrepareRetry: func(req *http.Request) error {
-			if n, ok := req.Context().Value(attemptsKey{}).(*int); ok {
-				*n++
+			cs, _ := req.Context().Value(callKey{}).(*callState)
+			if cs != nil {
+				cs.attempts++
 			}
-			return c.waitTurn(req.Context())
+			return c.waitTurn(req.Context(), cs)
 		},
 		// After the last attempt, keep the response (it becomes an *APIError)
 		// and say how many attempts were made.
@@ -198,8 +211,15 @@ func normalizeBaseURL(u string) (string, error) {
 // returns the 2xx body, or an error: *APIError for any other status. The
 // body is read into buf's storage when it is big enough (nil: a new one).
 func (c *Client) do(ctx context.Context, op string, req *http.Request, buf []byte, decode func([]byte) error) ([]byte, error) {
-	attempts := 1
-	req = req.WithContext(context.WithValue(ctx, attemptsKey{}, &attempts))
+	cs := &callState{attempts: 1}
+	// The server counts a call when it arrives. When this one leaves late
+	// (a new connection, a TLS handshake), the limiter counts it late too.
+	trace := &httptrace.ClientTrace{WroteRequest: func(httptrace.WroteRequestInfo) {
+		if at := cs.turnAt.Load(); at != 0 {
+			c.limiter.delayed(time.Since(time.Unix(0, at)))
+		}
+	}}
+	req = req.WithContext(httptrace.WithClientTrace(context.WithValue(ctx, callKey{}, cs), trace))
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("User-Agent", c.userAgent)
 	for k, v := range c.headers {
@@ -231,7 +251,7 @@ func (c *Client) do(ctx context.Context, op string, req *http.Request, buf []byt
 		return nil
 	})
 
-	if err := c.waitTurn(ctx); err != nil {
+	if err := c.waitTurn(ctx, cs); err != nil {
 		return nil, err
 	}
 	resp, err := c.http.Do(rreq)
@@ -251,7 +271,7 @@ func (c *Client) do(ctx context.Context, op string, req *http.Request, buf []byt
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		b, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
 		apiErr := newAPIError(resp, b, time.Now())
-		apiErr.Attempts = attempts
+		apiErr.Attempts = cs.attempts
 		return nil, apiErr
 	}
 	return body, nil

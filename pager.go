@@ -121,7 +121,7 @@ type rawPage struct {
 // short) is an error, which the retry loop retries.
 func decodePage(body []byte) (*rawPage, error) {
 	page := &rawPage{body: body}
-	dec := jsontext.NewDecoder(bytes.NewReader(body), splitOptions)
+	dec := jsontext.NewDecoder(bytes.NewBuffer(body), splitOptions) // a bytes.Buffer is parsed in place, not copied
 	malformed := func(err error) error {
 		return &bodyError{err: fmt.Errorf("%w: %w", ErrMalformedResponse, err), retryable: true}
 	}
@@ -236,7 +236,7 @@ func decodeEntries(dst []Entry, raws [][]byte) {
 const (
 	maxDecodeWorkers    = 4
 	minEntriesPerWorker = 64
-	decodeBatch         = 512
+	decodeBatch         = 256
 )
 
 // Logs returns one page of events, newest first. To page on, call it again
@@ -287,6 +287,7 @@ func (c *Client) Pages(ctx context.Context, p LogsParams) iter.Seq2[*Page, error
 // so memory holds one page's bytes, not its decoded form.
 func (c *Client) AllLogs(ctx context.Context, p LogsParams) iter.Seq2[Entry, error] {
 	return func(yield func(Entry, error) bool) {
+		raws := make([][]byte, 0, decodeBatch)
 		for rp, err := range c.rawPages(ctx, p, true) {
 			if err != nil {
 				yield(Entry{}, err)
@@ -295,9 +296,9 @@ func (c *Client) AllLogs(ctx context.Context, p LogsParams) iter.Seq2[Entry, err
 			for start := 0; start < len(rp.entries); start += decodeBatch {
 				// The page's buffer is reused for the next page: each entry
 				// gets its own copy of its bytes.
-				raws := rp.entries[start:min(start+decodeBatch, len(rp.entries))]
-				for i := range raws {
-					raws[i] = bytes.Clone(raws[i])
+				raws = raws[:0]
+				for _, raw := range rp.entries[start:min(start+decodeBatch, len(rp.entries))] {
+					raws = append(raws, bytes.Clone(raw))
 				}
 				batch := make([]Entry, len(raws))
 				decodeEntries(batch, raws)
@@ -335,6 +336,7 @@ func (c *Client) RawPages(ctx context.Context, p LogsParams) iter.Seq2[*RawPage,
 				yield(nil, err)
 				return
 			}
+			clear(page.Entries) // hold nothing of the page before
 			page.Entries = page.Entries[:0]
 			for _, e := range rp.entries {
 				page.Entries = append(page.Entries, e)

@@ -59,12 +59,14 @@ func (l *limiter) wait(ctx context.Context) error {
 		l.last = base
 	}
 	// Take the token now, even if it is only earned later: callers queue in
-	// the order they arrived, each behind the one before.
+	// the order they arrived, each behind the one before. Tokens are counted
+	// as of l.last, which a late call (see delayed) may have moved past now.
 	l.tokens--
-	d := base.Sub(now)
+	ready := l.last
 	if l.tokens < 0 {
-		d += time.Duration(-l.tokens * float64(l.interval))
+		ready = ready.Add(time.Duration(-l.tokens * float64(l.interval)))
 	}
+	d := ready.Sub(now)
 	l.waited += d
 	l.mu.Unlock()
 	if d <= 0 {
@@ -81,6 +83,21 @@ func (l *limiter) wait(ctx context.Context) error {
 		l.mu.Unlock()
 		return ctx.Err()
 	}
+}
+
+// delayed tells the limiter that a call reached the wire d after its turn
+// (a new connection, a TLS handshake). The server counted it that much
+// later, so its budget refills that much later: the limiter earns tokens
+// from then on too. At the cap this changes nothing.
+func (l *limiter) delayed(d time.Duration) {
+	if l == nil || d <= 0 {
+		return
+	}
+	l.mu.Lock()
+	if l.tokens < l.burst {
+		l.last = l.last.Add(d)
+	}
+	l.mu.Unlock()
 }
 
 // pause holds every call back until t, as a Retry-After asked.

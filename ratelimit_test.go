@@ -117,3 +117,29 @@ func TestLimiterCancelledWaitReturnsAtOnce(t *testing.T) {
 		t.Fatalf("cancelled wait took %v", el)
 	}
 }
+
+func TestLimiterDelayedCall(t *testing.T) {
+	clock := &fakeClock{t: time.Unix(1_700_000_000, 0)}
+	l := newLimiter(60, 1)
+	l.now = clock.now
+	done, cancel := context.WithCancel(context.Background())
+	cancel()
+	_ = l.wait(done) // the burst's one call: no wait
+	// It reached the wire 300ms after its turn (a TLS handshake, say): the
+	// server's budget refills from then, and so does the limiter's.
+	l.delayed(300 * time.Millisecond)
+	before := l.totalWait()
+	_ = l.wait(done)
+	want := 300*time.Millisecond + time.Duration(float64(time.Second)*jitterMargin)
+	if got := l.totalWait() - before; got != want {
+		t.Fatalf("next call waits %v, want %v", got, want)
+	}
+	// At the cap, a late call changes nothing.
+	clock.t = clock.t.Add(time.Hour)
+	l2 := newLimiter(60, 3)
+	l2.now = clock.now
+	l2.delayed(time.Second)
+	if _ = l2.wait(done); l2.totalWait() != 0 {
+		t.Fatalf("a full bucket waited %v", l2.totalWait())
+	}
+}
