@@ -4,15 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"iter"
 	"runtime"
 	"sync"
 	"time"
-
-	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/slackaudit/auditlogs/gen"
 )
@@ -116,63 +112,13 @@ type rawPage struct {
 }
 
 // decodePage checks that a /logs body is complete JSON and splits out its
-// entries (still raw, sub-slices of body) and cursor, in one pass. Members of
-// an unexpected type are ignored; only JSON that is not valid (a body cut
-// short) is an error, which the retry loop retries.
+// entries (still raw, sub-slices of body) and cursor, in one pass (see
+// splitter). Members of an unexpected type are ignored; only JSON that is
+// not valid (a body cut short) is an error, which the retry loop retries.
 func decodePage(body []byte) (*rawPage, error) {
 	page := &rawPage{body: body}
-	dec := jsontext.NewDecoder(bytes.NewBuffer(body), splitOptions) // a bytes.Buffer is parsed in place, not copied
-	malformed := func(err error) error {
-		return &bodyError{err: fmt.Errorf("%w: %w", ErrMalformedResponse, err), retryable: true}
-	}
-	if tok, err := dec.ReadToken(); err != nil {
-		return nil, malformed(err)
-	} else if tok.Kind() != '{' {
-		return nil, malformed(fmt.Errorf("body is a JSON %s, not an object", tok.Kind()))
-	}
-	for dec.PeekKind() != '}' {
-		tok, err := dec.ReadToken()
-		if err != nil {
-			return nil, malformed(err)
-		}
-		name := tok.String() // a token is valid only until the next read
-		if name == "entries" && dec.PeekKind() == '[' {
-			if _, err := dec.ReadToken(); err != nil {
-				return nil, malformed(err)
-			}
-			for dec.PeekKind() != ']' {
-				v, err := dec.ReadValue()
-				if err != nil {
-					return nil, malformed(err)
-				}
-				end := dec.InputOffset()
-				page.entries = append(page.entries, body[end-int64(len(v)):end:end])
-			}
-			if _, err := dec.ReadToken(); err != nil {
-				return nil, malformed(err)
-			}
-			continue
-		}
-		v, err := dec.ReadValue()
-		if err != nil {
-			return nil, malformed(err)
-		}
-		switch name {
-		case "response_metadata":
-			var meta struct {
-				NextCursor string `json:"next_cursor"`
-			}
-			_ = json.Unmarshal(v, &meta) // another type: no cursor, the last page
-			page.nextCursor = meta.NextCursor
-		case "warning":
-			_ = json.Unmarshal(v, &page.warning)
-		}
-	}
-	if _, err := dec.ReadToken(); err != nil {
-		return nil, malformed(err)
-	}
-	if _, err := dec.ReadToken(); err != io.EOF {
-		return nil, malformed(errors.New("data after the JSON object"))
+	if err := splitPage(body, page); err != nil {
+		return nil, &bodyError{err: fmt.Errorf("%w: %w", ErrMalformedResponse, err), retryable: true}
 	}
 	return page, nil
 }
@@ -236,7 +182,7 @@ func decodeEntries(dst []Entry, raws [][]byte) {
 const (
 	maxDecodeWorkers    = 4
 	minEntriesPerWorker = 64
-	decodeBatch         = 256
+	decodeBatch         = 128
 )
 
 // Logs returns one page of events, newest first. To page on, call it again

@@ -90,9 +90,9 @@ func readBody(r io.Reader, limit int64, sizeHint int64, buf []byte) ([]byte, err
 	}
 	buf = buf[:0]
 	if sizeHint >= 0 && int64(cap(buf)) < sizeHint+1 {
-		// +1 so that reading to EOF does not grow it; a sixteenth more so that
+		// +1 so that reading to EOF does not grow it; 1/64 more so that
 		// a reused buffer fits the next, slightly larger page too.
-		buf = make([]byte, 0, min(sizeHint+1+sizeHint/16, limit+1))
+		buf = make([]byte, 0, min(sizeHint+1+sizeHint/64, limit+1))
 	} else if cap(buf) == 0 {
 		buf = make([]byte, 0, 512)
 	}

@@ -1,0 +1,166 @@
+package auditlogs
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"testing"
+
+	"github.com/go-json-experiment/json/jsontext"
+)
+
+// referenceSplit is splitPage written with jsontext, the general decoder:
+// the oracle the fuzz test compares splitPage with.
+func referenceSplit(body []byte) (entries [][]byte, cursor string, err error) {
+	dec := jsontext.NewDecoder(bytes.NewBuffer(body), splitOptions)
+	if tok, err := dec.ReadToken(); err != nil || tok.Kind() != '{' {
+		return nil, "", errors.New("not an object")
+	}
+	for dec.PeekKind() != '}' {
+		tok, err := dec.ReadToken()
+		if err != nil {
+			return nil, "", err
+		}
+		name := tok.String()
+		if name == "entries" && dec.PeekKind() == '[' {
+			dec.ReadToken()
+			for dec.PeekKind() != ']' {
+				v, err := dec.ReadValue()
+				if err != nil {
+					return nil, "", err
+				}
+				entries = append(entries, bytes.Clone(v))
+			}
+			if _, err := dec.ReadToken(); err != nil {
+				return nil, "", err
+			}
+			continue
+		}
+		v, err := dec.ReadValue()
+		if err != nil {
+			return nil, "", err
+		}
+		if name == "response_metadata" {
+			var meta struct {
+				NextCursor string `json:"next_cursor"`
+			}
+			_ = json.Unmarshal(v, &meta)
+			cursor = meta.NextCursor
+		}
+	}
+	if _, err := dec.ReadToken(); err != nil {
+		return nil, "", err
+	}
+	if _, err := dec.ReadToken(); err != io.EOF {
+		return nil, "", errors.New("trailing data")
+	}
+	return entries, cursor, nil
+}
+
+func TestSplitPage(t *testing.T) {
+	tests := []struct {
+		body    string
+		entries []string
+		cursor  string
+		ok      bool
+	}{
+		{`{"entries":[{"id":"a"},{"id":"b","x":[1,2.5e-3,true,null]}],"response_metadata":{"next_cursor":"c2=="}}`,
+			[]string{`{"id":"a"}`, `{"id":"b","x":[1,2.5e-3,true,null]}`}, "c2==", true},
+		{` { "entries" : [ 1 , "x\u00e9\n\"" ] , "warning" : "w" } `, []string{`1`, `"x\u00e9\n\""`}, "", true},
+		{`{"entries":[]}`, nil, "", true},
+		{`{}`, nil, "", true},
+		{`{"entries":{"id":"a"},"response_metadata":[]}`, nil, "", true},
+		{`{"entr\u0069es":[{"id":"a"}]}`, []string{`{"id":"a"}`}, "", true},
+		{`{"entries":[{"id":"a"}],"entries":[{"id":"b"}]}`, []string{`{"id":"a"}`, `{"id":"b"}`}, "", true},
+		{`{"entries":[{"id":"a"`, nil, "", false},
+		{`{"entries":[{"id":"a"}]`, nil, "", false},
+		{`{"entries":[{"id":"a"},]}`, nil, "", false},
+		{`{"entries":[01]}`, nil, "", false},
+		{`{"entries":[1.]}`, nil, "", false},
+		{`{"entries":[-]}`, nil, "", false},
+		{`{"entries":["\x"]}`, nil, "", false},
+		{`{"entries":["\u12G4"]}`, nil, "", false},
+		{"{\"entries\":[\"tab\there\"]}", nil, "", false},
+		{`{"entries":[tru]}`, nil, "", false},
+		{`{"a":1} {}`, nil, "", false},
+		{`[{"id":"a"}]`, nil, "", false},
+		{``, nil, "", false},
+	}
+	for _, tt := range tests {
+		var page rawPage
+		err := splitPage([]byte(tt.body), &page)
+		if (err == nil) != tt.ok {
+			t.Errorf("splitPage(%s) error = %v, want ok=%v", tt.body, err, tt.ok)
+			continue
+		}
+		if !tt.ok {
+			continue
+		}
+		var got []string
+		for _, e := range page.entries {
+			got = append(got, string(e))
+		}
+		if len(got) != len(tt.entries) || page.nextCursor != tt.cursor {
+			t.Errorf("splitPage(%s) = %q cursor %q, want %q cursor %q", tt.body, got, page.nextCursor, tt.entries, tt.cursor)
+			continue
+		}
+		for i := range got {
+			if got[i] != tt.entries[i] {
+				t.Errorf("splitPage(%s) entry %d = %s, want %s", tt.body, i, got[i], tt.entries[i])
+			}
+		}
+	}
+	deep := `{"entries":[` + string(bytes.Repeat([]byte("["), maxDepth+1)) + string(bytes.Repeat([]byte("]"), maxDepth+1)) + `]}`
+	if err := splitPage([]byte(deep), &rawPage{}); err == nil {
+		t.Error("splitPage accepted nesting deeper than maxDepth")
+	}
+}
+
+// FuzzSplitPage compares splitPage with the general decoder on any input:
+// they must accept the same bodies and find the same entries and cursor.
+func FuzzSplitPage(f *testing.F) {
+	f.Add([]byte(`{"entries":[{"id":"a","n":-1.5E+3,"s":"\ud800\"x"}],"response_metadata":{"next_cursor":"c="}}`))
+	f.Add([]byte(`{"entries":[[],{},"",0,false,null],"warning":1}`))
+	f.Add([]byte(`{"entries":[1,2`))
+	f.Add([]byte("{\"entries\":[\"\xff\xfe\"]}"))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		var page rawPage
+		err := splitPage(body, &page)
+		want, cursor, refErr := referenceSplit(body)
+		if (err == nil) != (refErr == nil) {
+			t.Fatalf("splitPage error %v, reference error %v, on %q", err, refErr, body)
+		}
+		if err != nil {
+			return
+		}
+		if len(page.entries) != len(want) || page.nextCursor != cursor {
+			t.Fatalf("splitPage found %d entries (cursor %q), reference %d (%q) in %q", len(page.entries), page.nextCursor, len(want), cursor, body)
+		}
+		for i := range want {
+			if !bytes.Equal(page.entries[i], want[i]) {
+				t.Fatalf("entry %d: %q, reference %q", i, page.entries[i], want[i])
+			}
+		}
+	})
+}
+
+func BenchmarkSplitPage(b *testing.B) {
+	body := pageBody(b, 9999)
+	b.Run("splitter", func(b *testing.B) {
+		b.SetBytes(int64(len(body)))
+		for b.Loop() {
+			if err := splitPage(body, &rawPage{}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("jsontext", func(b *testing.B) {
+		b.SetBytes(int64(len(body)))
+		for b.Loop() {
+			if _, _, err := referenceSplit(body); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
