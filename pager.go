@@ -233,29 +233,73 @@ func (c *Client) Pages(ctx context.Context, p LogsParams) iter.Seq2[*Page, error
 // so memory holds one page's bytes, not its decoded form.
 func (c *Client) AllLogs(ctx context.Context, p LogsParams) iter.Seq2[Entry, error] {
 	return func(yield func(Entry, error) bool) {
-		raws := make([][]byte, 0, decodeBatch)
 		for rp, err := range c.rawPages(ctx, p, true) {
 			if err != nil {
 				yield(Entry{}, err)
 				return
 			}
-			for start := 0; start < len(rp.entries); start += decodeBatch {
-				// The page's buffer is reused for the next page: each entry
-				// gets its own copy of its bytes.
-				raws = raws[:0]
-				for _, raw := range rp.entries[start:min(start+decodeBatch, len(rp.entries))] {
-					raws = append(raws, bytes.Clone(raw))
-				}
-				batch := make([]Entry, len(raws))
-				decodeEntries(batch, raws)
-				for _, e := range batch {
-					if !yield(e, nil) {
-						return
-					}
-				}
+			if !yieldEntries(rp.entries, yield) {
+				return
 			}
 		}
 	}
+}
+
+// yieldEntries decodes raws and yields them in order, reporting whether the
+// loop wants more. Worker goroutines decode batches ahead of the loop, on all
+// cores; each batch gets its own copy of its entries' bytes, since the page's
+// storage is reused for the next page. Every worker has stopped when it
+// returns, whether the loop ran to the end or broke out.
+func yieldEntries(raws [][]byte, yield func(Entry, error) bool) bool {
+	batches := (len(raws) + decodeBatch - 1) / decodeBatch
+	decodeBatchAt := func(k int) []Entry {
+		part := raws[k*decodeBatch : min((k+1)*decodeBatch, len(raws))]
+		batch := make([]Entry, len(part))
+		for i, raw := range part {
+			_ = batch[i].decode(bytes.Clone(raw)) // a split page holds only valid JSON: decode cannot fail
+		}
+		return batch
+	}
+	workers := min(runtime.GOMAXPROCS(0), maxDecodeWorkers, batches)
+	if workers <= 1 {
+		for k := range batches {
+			for _, e := range decodeBatchAt(k) {
+				if !yield(e, nil) {
+					return false
+				}
+			}
+		}
+		return true
+	}
+	// Worker w decodes batches w, w+workers, ... into its own channel, one
+	// batch ahead at most; the loop reads the channels in turn.
+	done := make(chan struct{})
+	outs := make([]chan []Entry, workers)
+	var wg sync.WaitGroup
+	for w := range outs {
+		outs[w] = make(chan []Entry, 1)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for k := w; k < batches; k += workers {
+				select {
+				case outs[w] <- decodeBatchAt(k):
+				case <-done:
+					return
+				}
+			}
+		}()
+	}
+	defer wg.Wait()
+	defer close(done)
+	for k := range batches {
+		for _, e := range <-outs[k%workers] {
+			if !yield(e, nil) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // RawPage is a page of GET /logs whose entries are not decoded: for

@@ -56,16 +56,69 @@ func (s *Scalar) UnmarshalJSON(data []byte) error {
 	}
 	switch c := data[0]; {
 	case c == '"':
+		// The common case, plain ASCII without escapes, needs no decoder.
+		if n := len(data); n >= 2 && data[n-1] == '"' && plainASCII(data[1:n-1]) {
+			s.text = string(data[1 : n-1])
+			return nil
+		}
 		var str string
 		if json.Unmarshal(data, &str) == nil {
 			s.text = str
 		}
 	case c == '-' || ('0' <= c && c <= '9'):
-		if json.Valid(data) {
+		if isNumber(data) {
 			s.text, s.number = string(data), true
 		}
 	}
 	return nil
+}
+
+// plainASCII reports whether b may stand between quotes as it is: printable
+// ASCII, no quote, no backslash.
+func plainASCII(b []byte) bool {
+	for _, c := range b {
+		if c < 0x20 || c >= 0x80 || c == '"' || c == '\\' {
+			return false
+		}
+	}
+	return true
+}
+
+// isNumber reports whether b is a JSON number:
+// -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
+func isNumber(b []byte) bool {
+	i := 0
+	digits := func() int {
+		start := i
+		for i < len(b) && '0' <= b[i] && b[i] <= '9' {
+			i++
+		}
+		return i - start
+	}
+	if i < len(b) && b[i] == '-' {
+		i++
+	}
+	if i < len(b) && b[i] == '0' {
+		i++
+	} else if digits() == 0 {
+		return false
+	}
+	if i < len(b) && b[i] == '.' {
+		i++
+		if digits() == 0 {
+			return false
+		}
+	}
+	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
+		i++
+		if i < len(b) && (b[i] == '+' || b[i] == '-') {
+			i++
+		}
+		if digits() == 0 {
+			return false
+		}
+	}
+	return i == len(b)
 }
 
 // MarshalJSON implements json.Marshaler: a number is written as a number, a

@@ -1,6 +1,7 @@
 package flex
 
 import (
+	"bytes"
 	"encoding/json"
 	"reflect"
 	"testing"
@@ -127,6 +128,16 @@ func FuzzDecode(f *testing.F) {
 		}
 		if _, err := json.Marshal(s); err != nil {
 			t.Fatalf("Marshal(%#v): %v", s, err)
+		}
+		// Scalar agrees with encoding/json on what it holds.
+		var str string
+		if json.Unmarshal(data, &str) == nil && (s.String() != str || s.IsNumber()) {
+			t.Fatalf("Scalar(%q) = %q, encoding/json says %q", data, s.String(), str)
+		}
+		var num json.Number
+		if d := json.NewDecoder(bytes.NewReader(data)); json.Valid(data) && d.Decode(&num) == nil && num != "" && bytes.TrimSpace(data)[0] != '"' &&
+			(!s.IsNumber() || s.String() != string(bytes.TrimSpace(data))) {
+			t.Fatalf("Scalar(%q) = %q (number %v), want the number", data, s.String(), s.IsNumber())
 		}
 	})
 }
