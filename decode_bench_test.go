@@ -33,7 +33,7 @@ func BenchmarkDecodePage(b *testing.B) {
 			b.SetBytes(int64(len(body)))
 			b.ReportAllocs()
 			for b.Loop() {
-				rp, err := decodePage(body)
+				rp, err := decodePage(body, nil)
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -21,7 +21,7 @@ func FuzzDecodePage(f *testing.F) {
 	f.Add([]byte(`[{"id":"a"}]`))
 	f.Add([]byte(`{"entries":[{"id":"\u00e9\ud800","actor":{"user":{"id":1}}}],"entries":[{"id":"b"}]}`))
 	f.Fuzz(func(t *testing.T, body []byte) {
-		page, err := decodePage(body)
+		page, err := decodePage(body, nil)
 		trimmed := bytes.TrimSpace(body)
 		isObject := json.Valid(body) && len(trimmed) > 0 && trimmed[0] == '{'
 		if isObject && err != nil {

@@ -115,8 +115,8 @@ type rawPage struct {
 // entries (still raw, sub-slices of body) and cursor, in one pass (see
 // splitter). Members of an unexpected type are ignored; only JSON that is
 // not valid (a body cut short) is an error, which the retry loop retries.
-func decodePage(body []byte) (*rawPage, error) {
-	page := &rawPage{body: body}
+func decodePage(body []byte, entries [][]byte) (*rawPage, error) {
+	page := &rawPage{body: body, entries: entries[:0]}
 	if err := splitPage(body, page); err != nil {
 		return nil, &bodyError{err: fmt.Errorf("%w: %w", ErrMalformedResponse, err), retryable: true}
 	}
@@ -124,8 +124,8 @@ func decodePage(body []byte) (*rawPage, error) {
 }
 
 // fetch gets one raw page, reading it into buf's storage if it is big
-// enough (nil: a new one).
-func (c *Client) fetch(ctx context.Context, p LogsParams, buf []byte) (*rawPage, error) {
+// enough (nil: a new one), and listing its entries in entries' storage.
+func (c *Client) fetch(ctx context.Context, p LogsParams, buf []byte, entries [][]byte) (*rawPage, error) {
 	if err := p.validate(); err != nil {
 		return nil, err
 	}
@@ -136,7 +136,7 @@ func (c *Client) fetch(ctx context.Context, p LogsParams, buf []byte) (*rawPage,
 	var page *rawPage
 	_, err = c.do(ctx, "get logs", req, buf, func(b []byte) error {
 		var err error
-		page, err = decodePage(b)
+		page, err = decodePage(b, entries)
 		return err
 	})
 	if err != nil {
@@ -182,14 +182,14 @@ func decodeEntries(dst []Entry, raws [][]byte) {
 const (
 	maxDecodeWorkers    = 4
 	minEntriesPerWorker = 64
-	decodeBatch         = 128
+	decodeBatch         = 64
 )
 
 // Logs returns one page of events, newest first. To page on, call it again
 // with the same params and Cursor set to the page's NextCursor; Pages and
 // AllLogs do that for you.
 func (c *Client) Logs(ctx context.Context, p LogsParams) (*Page, error) {
-	rp, err := c.fetch(ctx, p, nil)
+	rp, err := c.fetch(ctx, p, nil, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -271,13 +271,14 @@ func yieldEntries(raws [][]byte, yield func(Entry, error) bool) bool {
 		}
 		return true
 	}
-	// Worker w decodes batches w, w+workers, ... into its own channel, one
-	// batch ahead at most; the loop reads the channels in turn.
+	// Worker w decodes batches w, w+workers, ... and hands each over on its
+	// own channel, unbuffered so that memory holds few batches; the loop
+	// reads the channels in turn.
 	done := make(chan struct{})
 	outs := make([]chan []Entry, workers)
 	var wg sync.WaitGroup
 	for w := range outs {
-		outs[w] = make(chan []Entry, 1)
+		outs[w] = make(chan []Entry)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -340,7 +341,7 @@ func (c *Client) RawPages(ctx context.Context, p LogsParams) iter.Seq2[*RawPage,
 }
 
 // rawPages pages through /logs, yielding raw pages. With reuse, each page is
-// read into the storage of the one before: only for callers that are done
+// read (and its entries listed) into the storage of the one before: only for callers that are done
 // with a page when they ask for the next.
 func (c *Client) rawPages(ctx context.Context, p LogsParams, reuse bool) iter.Seq2[*rawPage, error] {
 	return func(yield func(*rawPage, error) bool) {
@@ -349,14 +350,15 @@ func (c *Client) rawPages(ctx context.Context, p LogsParams, reuse bool) iter.Se
 			seen[p.Cursor] = true
 		}
 		var buf []byte
+		var entries [][]byte
 		for {
-			rp, err := c.fetch(ctx, p, buf)
+			rp, err := c.fetch(ctx, p, buf, entries)
 			if err != nil {
 				yield(nil, err)
 				return
 			}
 			if reuse {
-				buf = rp.body
+				buf, entries = rp.body, rp.entries
 			}
 			if !yield(rp, nil) {
 				return
