@@ -1,7 +1,6 @@
 package auditlogs
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"testing"
@@ -12,16 +11,7 @@ import (
 // pageBody builds a /logs body of n synthetic entries, as the fake serves it.
 func pageBody(tb testing.TB, n int) []byte {
 	tb.Helper()
-	var b bytes.Buffer
-	b.WriteString(`{"ok":true,"entries":[`)
-	for i, e := range auditlogstest.Synthetic(n, 1) {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		b.Write(e)
-	}
-	b.WriteString(`],"response_metadata":{"next_cursor":"dXNlcjpVMEc5V0ZYTlo="}}`)
-	return b.Bytes()
+	return auditlogstest.LogsBody(auditlogstest.Synthetic(n, 1), "dXNlcjpVMEc5V0ZYTlo=")
 }
 
 // BenchmarkDecodePage decodes one page into typed entries that keep their

@@ -575,3 +575,21 @@ func TestActions(t *testing.T) {
 		}
 	}
 }
+
+func TestLogsBody(t *testing.T) {
+	entries := auditlogstest.Synthetic(3, 1)
+	body := auditlogstest.LogsBody(entries, "c2Vl+/==")
+	var page struct {
+		OK               bool              `json:"ok"`
+		Entries          []json.RawMessage `json:"entries"`
+		ResponseMetadata struct {
+			NextCursor string `json:"next_cursor"`
+		} `json:"response_metadata"`
+	}
+	if err := json.Unmarshal(body, &page); err != nil {
+		t.Fatal(err)
+	}
+	if !page.OK || len(page.Entries) != 3 || page.ResponseMetadata.NextCursor != "c2Vl+/==" || string(page.Entries[2]) != string(entries[2]) {
+		t.Errorf("LogsBody = %s", body)
+	}
+}

@@ -609,3 +609,24 @@ func (g *synthGen) encode(b []byte, e *event, date int64, i int) ([]byte, record
 	}
 	return appendValue(b, o), rec
 }
+
+// LogsBody returns a GET /logs answer holding entries and nextCursor, as the
+// fake serves one: for tests and benchmarks that decode a page without a
+// server.
+func LogsBody(entries []json.RawMessage, nextCursor string) []byte {
+	size := len(pagePrefix) + 64 + len(nextCursor)
+	for _, e := range entries {
+		size += len(e) + 1
+	}
+	b := make([]byte, 0, size)
+	b = append(b, pagePrefix...)
+	for i, e := range entries {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, e...)
+	}
+	b = append(b, `],"response_metadata":{"next_cursor":`...)
+	b = appendString(b, nextCursor)
+	return append(b, `}}`...)
+}

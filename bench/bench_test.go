@@ -19,16 +19,7 @@ import (
 // the fake serves it.
 func pageBody(tb testing.TB, n int) []byte {
 	tb.Helper()
-	var b bytes.Buffer
-	b.WriteString(`{"ok":true,"entries":[`)
-	for i, e := range auditlogstest.Synthetic(n, 1) {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		b.Write(e)
-	}
-	b.WriteString(`],"response_metadata":{"next_cursor":""}}`)
-	return b.Bytes()
+	return auditlogstest.LogsBody(auditlogstest.Synthetic(n, 1), "")
 }
 
 // memTransport answers every request with the same page, from memory: the
