@@ -175,10 +175,10 @@ func decodeEntries(dst []Entry, raws [][]byte) {
 	wg.Wait()
 }
 
-// The decoding of a page is spread over up to maxDecodeWorkers goroutines,
-// each taking at least minEntriesPerWorker entries. AllLogs decodes a page
-// in batches of decodeBatch entries, so memory holds one batch's typed
-// entries, not a page's.
+// Pages and Logs spread the decoding of a page over up to maxDecodeWorkers
+// goroutines, each taking at least minEntriesPerWorker entries. AllLogs's
+// workers decode batches of decodeBatch entries, a few ahead of the loop, so
+// memory holds a few batches' typed entries, not a page's.
 const (
 	maxDecodeWorkers    = 4
 	minEntriesPerWorker = 64
