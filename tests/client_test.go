@@ -643,3 +643,19 @@ func TestSchemasAndActions(t *testing.T) {
 		t.Errorf("actions = %+v", a.Actions)
 	}
 }
+
+func TestPageKeepsWhatTheServerSent(t *testing.T) {
+	body := `{"ok":true,"warning":"superfluous_charset","entries":[{"id":"a","x_new":1}],"response_metadata":{"next_cursor":""},"x_top":[1]}`
+	rec := newRecorder(t, jsonBody(200, body))
+	c := fastClient(t, rec.URL)
+	pg, err := c.Logs(context.Background(), auditlogs.LogsParams{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(pg.Raw()) != body || pg.Warning != "superfluous_charset" || pg.NextCursor != "" {
+		t.Errorf("page: raw %s, warning %q, cursor %q", pg.Raw(), pg.Warning, pg.NextCursor)
+	}
+	if len(pg.Entries) != 1 || string(pg.Entries[0].Raw()) != `{"id":"a","x_new":1}` {
+		t.Errorf("entries: %+v", pg.Entries)
+	}
+}
