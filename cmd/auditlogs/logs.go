@@ -113,9 +113,11 @@ func runLogs(ctx context.Context, e *env, args []string) int {
 	return exitOK
 }
 
-// pullRaw is pull for JSON Lines: it copies the server's bytes without
-// decoding the entries, which is most of the work otherwise.
-func pullRaw(ctx context.Context, ci *clientInfo, p auditlogs.LogsParams, maxEntries int, w *jsonlWriter, prog *progress) (int, error) {
+// pull writes the events p matches to w, page by page, up to maxEntries (0:
+// all), and returns how many it wrote. Pages come undecoded: JSON Lines
+// copies the server's bytes, and only the formats for people decode each
+// entry.
+func pull(ctx context.Context, ci *clientInfo, p auditlogs.LogsParams, maxEntries int, w entryWriter, prog *progress) (int, error) {
 	n := 0
 	for page, err := range ci.RawPages(ctx, p) {
 		if err != nil {
@@ -127,38 +129,6 @@ func pullRaw(ctx context.Context, ci *clientInfo, p auditlogs.LogsParams, maxEnt
 				break
 			}
 			if err := w.WriteRaw(raw); err != nil {
-				return n, fmt.Errorf("write: %w", err)
-			}
-			n++
-		}
-		if err := w.EndPage(); err != nil {
-			return n, fmt.Errorf("write: %w", err)
-		}
-		prog.page(n-before, "")
-		if maxEntries > 0 && n >= maxEntries {
-			break
-		}
-	}
-	return n, nil
-}
-
-// pull writes the events p matches to w, page by page, up to maxEntries (0:
-// all), and returns how many it wrote.
-func pull(ctx context.Context, ci *clientInfo, p auditlogs.LogsParams, maxEntries int, w entryWriter, prog *progress) (int, error) {
-	if jw, ok := w.(*jsonlWriter); ok {
-		return pullRaw(ctx, ci, p, maxEntries, jw, prog)
-	}
-	n := 0
-	for page, err := range ci.Pages(ctx, p) {
-		if err != nil {
-			return n, err
-		}
-		before := n
-		for i := range page.Entries {
-			if maxEntries > 0 && n >= maxEntries {
-				break
-			}
-			if err := w.Write(&page.Entries[i]); err != nil {
 				return n, fmt.Errorf("write: %w", err)
 			}
 			n++

@@ -29,7 +29,19 @@ const (
 // pages).
 type entryWriter interface {
 	Write(e *auditlogs.Entry) error
+	// WriteRaw writes an entry given as the server sent it.
+	WriteRaw(raw []byte) error
 	EndPage() error
+}
+
+// writeDecoded decodes raw (tolerantly, as the library does) and writes it
+// with write: for the formats that show fields.
+func writeDecoded(raw []byte, write func(*auditlogs.Entry) error) error {
+	var e auditlogs.Entry
+	if err := e.UnmarshalJSON(raw); err != nil {
+		return err
+	}
+	return write(&e)
 }
 
 // newEntryWriter returns the writer for format, writing to w.
@@ -80,6 +92,8 @@ type tableWriter struct {
 	header bool
 }
 
+func (t *tableWriter) WriteRaw(raw []byte) error { return writeDecoded(raw, t.Write) }
+
 func (t *tableWriter) Write(e *auditlogs.Entry) error {
 	if !t.header {
 		t.header = true
@@ -111,6 +125,8 @@ type csvWriter struct {
 	bw *bufio.Writer
 	cw *csv.Writer
 }
+
+func (c *csvWriter) WriteRaw(raw []byte) error { return writeDecoded(raw, c.Write) }
 
 func (c *csvWriter) Write(e *auditlogs.Entry) error {
 	v := viewOf(e)
