@@ -151,14 +151,8 @@ func New(token string, opts ...Option) (*Client, error) {
 			}
 			return c.waitTurn(req.Context(), cs)
 		},
-		// After the last attempt, keep the response (it becomes an *APIError)
-		// and say how many attempts were made.
-		ErrorHandler: func(resp *http.Response, err error, attempts int) (*http.Response, error) {
-			if err != nil {
-				err = &attemptsError{err: err, attempts: attempts}
-			}
-			return resp, err
-		},
+		// After the last attempt, keep the response: it becomes an *APIError.
+		ErrorHandler: retryablehttp.PassthroughErrorHandler,
 	}
 	c.logger = cfg.logger
 	return c, nil
@@ -265,7 +259,7 @@ func (c *Client) do(ctx context.Context, op string, req *http.Request, buf []byt
 		if resp != nil {
 			resp.Body.Close()
 		}
-		return nil, callError(op, err)
+		return nil, callError(op, err, cs.attempts)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
@@ -277,14 +271,10 @@ func (c *Client) do(ctx context.Context, op string, req *http.Request, buf []byt
 	return body, nil
 }
 
-// callError words the error of a call that got no usable response. It never
-// names the URL or a header: a transport error loses its URL.
-func callError(op string, err error) error {
-	attempts := 1
-	var ae *attemptsError
-	if errors.As(err, &ae) {
-		attempts, err = ae.attempts, ae.err
-	}
+// callError words the error of a call that got no usable response after
+// attempts tries. It never names the URL or a header: a transport error loses
+// its URL.
+func callError(op string, err error, attempts int) error {
 	var be *bodyError
 	if errors.As(err, &be) {
 		err = be.err // already says "auditlogs: ..."

@@ -105,7 +105,7 @@ func (p *Page) Raw() json.RawMessage { return p.raw }
 
 // rawPage is a page whose entries are split out of the body but not decoded.
 type rawPage struct {
-	entries    [][]byte // each entry's bytes: sub-slices of body
+	entries    []json.RawMessage // each entry's bytes: sub-slices of body
 	nextCursor string
 	warning    string
 	body       []byte
@@ -115,7 +115,7 @@ type rawPage struct {
 // entries (still raw, sub-slices of body) and cursor, in one pass (see
 // splitter). Members of an unexpected type are ignored; only JSON that is
 // not valid (a body cut short) is an error, which the retry loop retries.
-func decodePage(body []byte, entries [][]byte) (*rawPage, error) {
+func decodePage(body []byte, entries []json.RawMessage) (*rawPage, error) {
 	page := &rawPage{body: body, entries: entries[:0]}
 	if err := splitPage(body, page); err != nil {
 		return nil, &bodyError{err: fmt.Errorf("%w: %w", ErrMalformedResponse, err), retryable: true}
@@ -125,7 +125,7 @@ func decodePage(body []byte, entries [][]byte) (*rawPage, error) {
 
 // fetch gets one raw page, reading it into buf's storage if it is big
 // enough (nil: a new one), and listing its entries in entries' storage.
-func (c *Client) fetch(ctx context.Context, p LogsParams, buf []byte, entries [][]byte) (*rawPage, error) {
+func (c *Client) fetch(ctx context.Context, p LogsParams, buf []byte, entries []json.RawMessage) (*rawPage, error) {
 	if err := p.validate(); err != nil {
 		return nil, err
 	}
@@ -153,7 +153,7 @@ func (rp *rawPage) decode() *Page {
 
 // decodeEntries decodes raws into dst (of the same length), spreading the
 // work over the available cores: decoding is most of the cost of a page.
-func decodeEntries(dst []Entry, raws [][]byte) {
+func decodeEntries(dst []Entry, raws []json.RawMessage) {
 	workers := min(runtime.GOMAXPROCS(0), maxDecodeWorkers, (len(raws)+minEntriesPerWorker-1)/minEntriesPerWorker)
 	if workers <= 1 {
 		for i, raw := range raws {
@@ -250,7 +250,7 @@ func (c *Client) AllLogs(ctx context.Context, p LogsParams) iter.Seq2[Entry, err
 // cores; each batch gets its own copy of its entries' bytes, since the page's
 // storage is reused for the next page. Every worker has stopped when it
 // returns, whether the loop ran to the end or broke out.
-func yieldEntries(raws [][]byte, yield func(Entry, error) bool) bool {
+func yieldEntries(raws []json.RawMessage, yield func(Entry, error) bool) bool {
 	batches := (len(raws) + decodeBatch - 1) / decodeBatch
 	decodeBatchAt := func(k int) []Entry {
 		part := raws[k*decodeBatch : min((k+1)*decodeBatch, len(raws))]
@@ -321,19 +321,12 @@ type RawPage struct {
 // the next page, like bufio.Scanner's. Copy what must outlive that.
 func (c *Client) RawPages(ctx context.Context, p LogsParams) iter.Seq2[*RawPage, error] {
 	return func(yield func(*RawPage, error) bool) {
-		var page RawPage
 		for rp, err := range c.rawPages(ctx, p, true) {
 			if err != nil {
 				yield(nil, err)
 				return
 			}
-			clear(page.Entries) // hold nothing of the page before
-			page.Entries = page.Entries[:0]
-			for _, e := range rp.entries {
-				page.Entries = append(page.Entries, e)
-			}
-			page.NextCursor, page.Warning = rp.nextCursor, rp.warning
-			if !yield(&page, nil) {
+			if !yield(&RawPage{Entries: rp.entries, NextCursor: rp.nextCursor, Warning: rp.warning}, nil) {
 				return
 			}
 		}
@@ -341,8 +334,8 @@ func (c *Client) RawPages(ctx context.Context, p LogsParams) iter.Seq2[*RawPage,
 }
 
 // rawPages pages through /logs, yielding raw pages. With reuse, each page is
-// read (and its entries listed) into the storage of the one before: only for callers that are done
-// with a page when they ask for the next.
+// read (and its entries listed) into the storage of the one before: only for
+// callers that are done with a page when they ask for the next.
 func (c *Client) rawPages(ctx context.Context, p LogsParams, reuse bool) iter.Seq2[*rawPage, error] {
 	return func(yield func(*rawPage, error) bool) {
 		seen := map[string]bool{}
@@ -350,7 +343,7 @@ func (c *Client) rawPages(ctx context.Context, p LogsParams, reuse bool) iter.Se
 			seen[p.Cursor] = true
 		}
 		var buf []byte
-		var entries [][]byte
+		var entries []json.RawMessage
 		for {
 			rp, err := c.fetch(ctx, p, buf, entries)
 			if err != nil {

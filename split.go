@@ -97,9 +97,7 @@ func (s *splitter) member(key, value []byte, page *rawPage) {
 	case "entries": // not an array, or spelled with escapes
 		var list []json.RawMessage
 		if json.Unmarshal(value, &list) == nil {
-			for _, e := range list {
-				page.entries = append(page.entries, e)
-			}
+			page.entries = append(page.entries, list...)
 		}
 	}
 }

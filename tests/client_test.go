@@ -127,13 +127,7 @@ func TestRequestShape(t *testing.T) {
 		Oldest: time.Unix(1700000000, 0), Latest: time.Unix(1700003600, 0),
 		Action: "user_login", Actor: "W123", Entity: "C456", Limit: 200,
 	}
-	var ids []string
-	for e, err := range c.AllLogs(context.Background(), p) {
-		if err != nil {
-			t.Fatal(err)
-		}
-		ids = append(ids, e.ID)
-	}
+	ids, _ := pullAll(t, c, p)
 	if strings.Join(ids, ",") != "a,b" || rec.count() != 2 {
 		t.Fatalf("ids %v after %d requests", ids, rec.count())
 	}
@@ -358,13 +352,7 @@ func truncated(w http.ResponseWriter, _ *http.Request) {
 func TestTruncatedBodyIsRetried(t *testing.T) {
 	rec := newRecorder(t, truncated, page("c1", "a", "b"), page("", "c"))
 	c := fastClient(t, rec.URL)
-	var ids []string
-	for e, err := range c.AllLogs(context.Background(), auditlogs.LogsParams{}) {
-		if err != nil {
-			t.Fatal(err)
-		}
-		ids = append(ids, e.ID)
-	}
+	ids, _ := pullAll(t, c, auditlogs.LogsParams{})
 	if strings.Join(ids, ",") != "a,b,c" || rec.count() != 3 {
 		t.Errorf("ids %v after %d requests; want a,b,c once each after 3", ids, rec.count())
 	}
@@ -470,13 +458,7 @@ func TestPaginationEnds(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			rec := newRecorder(t, page("c1", "a"), tt.last, page("", "never"))
 			c := fastClient(t, rec.URL)
-			var ids []string
-			for e, err := range c.AllLogs(context.Background(), auditlogs.LogsParams{}) {
-				if err != nil {
-					t.Fatal(err)
-				}
-				ids = append(ids, e.ID)
-			}
+			ids, _ := pullAll(t, c, auditlogs.LogsParams{})
 			if strings.Join(ids, ",") != "a,b" || rec.count() != 2 {
 				t.Errorf("ids %v after %d requests", ids, rec.count())
 			}
