@@ -10,8 +10,8 @@ import (
 )
 
 // FuzzDecodePage feeds arbitrary bodies to the page decoder: it must never
-// panic, must accept every JSON object encoding/json accepts, must find the
-// same entries, and every entry it yields must decode without error.
+// panic, must accept exactly the JSON objects encoding/json accepts, and
+// every entry it yields must decode without error.
 func FuzzDecodePage(f *testing.F) {
 	f.Add([]byte(`{"ok":true,"entries":[{"id":"a","date_create":1,"action":"x"}],"response_metadata":{"next_cursor":"c="}}`))
 	f.Add([]byte(`{"entries":[],"response_metadata":{}}`))
@@ -33,12 +33,8 @@ func FuzzDecodePage(f *testing.F) {
 		if !isObject {
 			t.Fatalf("decodePage accepted a body that is not a JSON object: %q", body)
 		}
-		var want struct {
-			Entries []json.RawMessage `json:"entries"`
-		}
-		if json.Unmarshal(body, &want) == nil && len(want.Entries) != len(page.entries) && !hasDuplicateEntries(body) {
-			t.Fatalf("decodePage found %d entries, encoding/json %d", len(page.entries), len(want.Entries))
-		}
+		// Which entries it finds is FuzzSplitPage's check, against jsontext:
+		// encoding/json would match "entrieS" too, since it ignores case.
 		for _, raw := range page.entries {
 			var e Entry
 			if err := e.decode(raw); err != nil {
@@ -50,10 +46,6 @@ func FuzzDecodePage(f *testing.F) {
 		}
 	})
 }
-
-// hasDuplicateEntries reports whether "entries" may appear twice, where the
-// two decoders legitimately differ (the last one wins in encoding/json).
-func hasDuplicateEntries(body []byte) bool { return bytes.Count(body, []byte(`"entries"`)) > 1 }
 
 // FuzzEntry: any valid JSON decodes as an entry without error (fields of
 // an unexpected type are left zero), and the entry keeps the bytes as sent.
