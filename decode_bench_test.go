@@ -64,3 +64,31 @@ func BenchmarkDecodePagePlainStruct(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkYieldEntries is AllLogs's decoding pipeline on one page already
+// split: worker goroutines decode batches ahead of the loop, which touches
+// each entry's id and action.
+func BenchmarkYieldEntries(b *testing.B) {
+	for _, n := range []int{1000, 9999} {
+		body := pageBody(b, n)
+		rp, err := decodePage(body, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run(fmt.Sprintf("entries=%d", n), func(b *testing.B) {
+			b.SetBytes(int64(len(body)))
+			b.ReportAllocs()
+			for b.Loop() {
+				var touched int
+				yieldEntries(rp.entries, func(e Entry, err error) bool {
+					touched += len(e.ID) + len(e.Action)
+					return true
+				}, newBatchPool())
+				if touched == 0 {
+					b.Fatal("nothing decoded")
+				}
+			}
+			b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "entries/s")
+		})
+	}
+}

@@ -79,11 +79,20 @@ func (e *Entry) UnmarshalJSON(data []byte) error {
 // decode fills e from data, which it keeps without copying: the caller must
 // not modify data afterwards.
 //
-// It tries the fast, strict decoder first. Only if that fails (a member of an
-// unexpected type, say) does it decode again in the tolerant mode of
-// encoding/json: members that do not fit are left zero, the rest decoded.
-func (e *Entry) decode(data []byte) error {
+// It tries the generated decoder first (see fastDecoder), then the general
+// one, strict. Only if both fail (a member of an unexpected type, say) does
+// it decode again in the tolerant mode of encoding/json: members that do
+// not fit are left zero, the rest decoded.
+func (e *Entry) decode(data []byte) error { return e.decodeWith(data, &fastDecoder{}) }
+
+// decodeWith is decode with the given fast decoder, which a goroutine
+// decoding many entries keeps (see newFastDecoder).
+func (e *Entry) decodeWith(data []byte, fast *fastDecoder) error {
 	e.raw = data
+	e.AuditEntry = gen.AuditEntry{}
+	if fast.decode(data, &e.AuditEntry) {
+		return nil
+	}
 	e.AuditEntry = gen.AuditEntry{}
 	if jsonv2.Unmarshal(data, &e.AuditEntry, strictOptions) == nil {
 		return nil

@@ -156,8 +156,9 @@ func (rp *rawPage) decode() *Page {
 func decodeEntries(dst []Entry, raws []json.RawMessage) {
 	workers := min(runtime.GOMAXPROCS(0), maxDecodeWorkers, (len(raws)+minEntriesPerWorker-1)/minEntriesPerWorker)
 	if workers <= 1 {
+		fast := newFastDecoder()
 		for i, raw := range raws {
-			_ = dst[i].decode(raw) // a split page holds only valid JSON: decode cannot fail
+			_ = dst[i].decodeWith(raw, fast) // a split page holds only valid JSON: decode cannot fail
 		}
 		return
 	}
@@ -233,12 +234,13 @@ func (c *Client) Pages(ctx context.Context, p LogsParams) iter.Seq2[*Page, error
 // so memory holds one page's bytes, not its decoded form.
 func (c *Client) AllLogs(ctx context.Context, p LogsParams) iter.Seq2[Entry, error] {
 	return func(yield func(Entry, error) bool) {
+		pool := newBatchPool()
 		for rp, err := range c.rawPages(ctx, p, true) {
 			if err != nil {
 				yield(Entry{}, err)
 				return
 			}
-			if !yieldEntries(rp.entries, yield) {
+			if !yieldEntries(rp.entries, yield, pool) {
 				return
 			}
 		}
@@ -250,23 +252,31 @@ func (c *Client) AllLogs(ctx context.Context, p LogsParams) iter.Seq2[Entry, err
 // cores; each batch gets its own copy of its entries' bytes, since the page's
 // storage is reused for the next page. Every worker has stopped when it
 // returns, whether the loop ran to the end or broke out.
-func yieldEntries(raws []json.RawMessage, yield func(Entry, error) bool) bool {
+func yieldEntries(raws []json.RawMessage, yield func(Entry, error) bool, pool *batchPool) bool {
 	batches := (len(raws) + decodeBatch - 1) / decodeBatch
-	decodeBatchAt := func(k int) []Entry {
+	decodeBatchAt := func(k int, fast *fastDecoder) []Entry {
 		part := raws[k*decodeBatch : min((k+1)*decodeBatch, len(raws))]
-		batch := make([]Entry, len(part))
+		batch := pool.get(len(part))
 		for i, raw := range part {
-			_ = batch[i].decode(bytes.Clone(raw)) // a split page holds only valid JSON: decode cannot fail
+			_ = batch[i].decodeWith(bytes.Clone(raw), fast) // a split page holds only valid JSON: decode cannot fail
 		}
 		return batch
 	}
+	yieldBatch := func(batch []Entry) bool {
+		for _, e := range batch {
+			if !yield(e, nil) {
+				return false
+			}
+		}
+		pool.put(batch)
+		return true
+	}
 	workers := min(runtime.GOMAXPROCS(0), maxDecodeWorkers, batches)
 	if workers <= 1 {
+		fast := newFastDecoder()
 		for k := range batches {
-			for _, e := range decodeBatchAt(k) {
-				if !yield(e, nil) {
-					return false
-				}
+			if !yieldBatch(decodeBatchAt(k, fast)) {
+				return false
 			}
 		}
 		return true
@@ -282,9 +292,10 @@ func yieldEntries(raws []json.RawMessage, yield func(Entry, error) bool) bool {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			fast := newFastDecoder()
 			for k := w; k < batches; k += workers {
 				select {
-				case outs[w] <- decodeBatchAt(k):
+				case outs[w] <- decodeBatchAt(k, fast):
 				case <-done:
 					return
 				}
@@ -294,13 +305,38 @@ func yieldEntries(raws []json.RawMessage, yield func(Entry, error) bool) bool {
 	defer wg.Wait()
 	defer close(done)
 	for k := range batches {
-		for _, e := range <-outs[k%workers] {
-			if !yield(e, nil) {
-				return false
-			}
+		if !yieldBatch(<-outs[k%workers]) {
+			return false
 		}
 	}
 	return true
+}
+
+// batchPool recycles the slices that decoded batches travel in, so that a
+// pull allocates a page's worth of them once, not once per page. The
+// entries were copied out when yielded; a recycled batch is cleared so that
+// it keeps nothing alive.
+type batchPool struct{ free chan []Entry }
+
+func newBatchPool() *batchPool { return &batchPool{free: make(chan []Entry, 2*maxDecodeWorkers+2)} }
+
+func (p *batchPool) get(n int) []Entry {
+	select {
+	case b := <-p.free:
+		if cap(b) >= n {
+			return b[:n]
+		}
+	default:
+	}
+	return make([]Entry, n, decodeBatch)
+}
+
+func (p *batchPool) put(b []Entry) {
+	clear(b)
+	select {
+	case p.free <- b:
+	default:
+	}
 }
 
 // RawPage is a page of GET /logs whose entries are not decoded: for
