@@ -88,8 +88,8 @@ func (d *fastDecoder) member(first bool) bool {
 		return false
 	}
 	d.key = d.data[start+1 : d.pos-1]
-	if bytes.IndexByte(d.key, '\\') >= 0 {
-		d.bad = true // an escaped name: rare enough to leave to the general decoder
+	if !simpleText(d.key) {
+		d.bad = true // escaped or not ASCII: rare enough to leave to the general decoder
 		return false
 	}
 	d.ws()
@@ -135,6 +135,10 @@ func (d *fastDecoder) string(v *string) {
 	}
 	quoted := d.data[start:d.pos]
 	text := quoted[1 : len(quoted)-1]
+	if simpleText(text) {
+		*v = d.cache.get(text)
+		return
+	}
 	if bytes.IndexByte(text, '\\') < 0 {
 		if !utf8.Valid(text) {
 			d.bad = true
@@ -258,6 +262,24 @@ func decodeArray[T any](d *fastDecoder, v *[]T, decode func(*fastDecoder, *T)) {
 		s = append(s, zero)
 		decode(d, &s[len(s)-1])
 	}
+}
+
+// simpleText reports whether the contents of a string (checked by
+// splitter.str) are plain ASCII without escapes: their own text.
+func simpleText(b []byte) bool {
+	for len(b) >= 8 {
+		w := binary.LittleEndian.Uint64(b)
+		if e := w ^ (lsb * '\\'); (w|(e-lsb)&^e)&(lsb*0x80) != 0 {
+			return false
+		}
+		b = b[8:]
+	}
+	for _, c := range b {
+		if c == '\\' || c >= 0x80 {
+			return false
+		}
+	}
+	return true
 }
 
 // stringCache holds recent strings, so that values that recur from entry to

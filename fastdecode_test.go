@@ -97,3 +97,45 @@ func FuzzFastDecode(f *testing.F) {
 		checkFastDecode(t, raw)
 	})
 }
+
+// BenchmarkDecodeEntry decodes the entries of a page one after another on
+// one goroutine: the generated decoder against go-json-experiment.
+func BenchmarkDecodeEntry(b *testing.B) {
+	raws := auditlogstest.Synthetic(1000, 1)
+	var size int
+	for _, r := range raws {
+		size += len(r)
+	}
+	b.Run("impl=generated", func(b *testing.B) {
+		b.SetBytes(int64(size / len(raws)))
+		b.ReportAllocs()
+		d := newFastDecoder()
+		for i := 0; b.Loop(); i++ {
+			var v gen.AuditEntry
+			if !d.decode(raws[i%len(raws)], &v) {
+				b.Fatal("gave up")
+			}
+		}
+	})
+	b.Run("impl=generated-nocache", func(b *testing.B) {
+		b.SetBytes(int64(size / len(raws)))
+		b.ReportAllocs()
+		d := &fastDecoder{}
+		for i := 0; b.Loop(); i++ {
+			var v gen.AuditEntry
+			if !d.decode(raws[i%len(raws)], &v) {
+				b.Fatal("gave up")
+			}
+		}
+	})
+	b.Run("impl=go-json-experiment", func(b *testing.B) {
+		b.SetBytes(int64(size / len(raws)))
+		b.ReportAllocs()
+		for i := 0; b.Loop(); i++ {
+			var v gen.AuditEntry
+			if err := jsonv2.Unmarshal(raws[i%len(raws)], &v, strictOptions); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
