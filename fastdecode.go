@@ -13,8 +13,8 @@ import (
 
 // fastDecoder reads an entry straight into the generated types, with one
 // function per type (decode_gen.go, written by internal/gendecode) and no
-// reflection: several times as fast as a general decoder, and decoding is
-// most of what AllLogs costs.
+// reflection. Decoding is most of what AllLogs costs, and this takes about
+// 40% less time an entry than go-json-experiment (BenchmarkDecodeEntry).
 //
 // It takes the JSON on the splitter's grammar and handles everything the
 // spec describes. Anything else, a member of an unexpected type, a number
