@@ -203,8 +203,8 @@ func normalizeBaseURL(u string) (string, error) {
 // retries. decode, if not nil, runs on a 2xx body inside the retry loop: a
 // body cut short or JSON cut short is retried like a dropped connection. It
 // returns the 2xx body, or an error: *APIError for any other status. The
-// body is read into buf's storage when it is big enough (nil: a new one).
-func (c *Client) do(ctx context.Context, op string, req *http.Request, buf []byte, decode func([]byte) error) ([]byte, error) {
+// body is read into store's storage (nil: new storage).
+func (c *Client) do(ctx context.Context, op string, req *http.Request, store *pageStore, decode func([]byte) error) ([]byte, error) {
 	cs := &callState{attempts: 1}
 	// The server counts a call when it arrives. When this one leaves late
 	// (a new connection, a TLS handshake), the limiter counts it late too.
@@ -230,7 +230,7 @@ func (c *Client) do(ctx context.Context, op string, req *http.Request, buf []byt
 		if resp.StatusCode < 200 || resp.StatusCode > 299 {
 			return nil // not retried: turned into an *APIError below
 		}
-		b, err := readBody(resp.Body, c.maxBody, resp.ContentLength, buf)
+		b, err := readBody(resp.Body, c.maxBody, resp.ContentLength, store)
 		resp.Body.Close()
 		resp.Body = http.NoBody
 		if err != nil {
@@ -241,7 +241,7 @@ func (c *Client) do(ctx context.Context, op string, req *http.Request, buf []byt
 				return err
 			}
 		}
-		body, buf = b, b
+		body = b
 		return nil
 	})
 

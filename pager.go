@@ -123,9 +123,9 @@ func decodePage(body []byte, entries []json.RawMessage) (*rawPage, error) {
 	return page, nil
 }
 
-// fetch gets one raw page, reading it into buf's storage if it is big
-// enough (nil: a new one), and listing its entries in entries' storage.
-func (c *Client) fetch(ctx context.Context, p LogsParams, buf []byte, entries []json.RawMessage) (*rawPage, error) {
+// fetch gets one raw page, reading it into store's storage (nil: new
+// storage), and listing its entries in entries' storage.
+func (c *Client) fetch(ctx context.Context, p LogsParams, store *pageStore, entries []json.RawMessage) (*rawPage, error) {
 	if err := p.validate(); err != nil {
 		return nil, err
 	}
@@ -134,7 +134,7 @@ func (c *Client) fetch(ctx context.Context, p LogsParams, buf []byte, entries []
 		return nil, fmt.Errorf("auditlogs: get logs: %w", err)
 	}
 	var page *rawPage
-	_, err = c.do(ctx, "get logs", req, buf, func(b []byte) error {
+	_, err = c.do(ctx, "get logs", req, store, func(b []byte) error {
 		var err error
 		page, err = decodePage(b, entries)
 		return err
@@ -206,7 +206,7 @@ func (c *Client) Logs(ctx context.Context, p LogsParams) (*Page, error) {
 // resume, call Pages again with the same filters and Cursor set to it.
 func (c *Client) Pages(ctx context.Context, p LogsParams) iter.Seq2[*Page, error] {
 	return func(yield func(*Page, error) bool) {
-		for rp, err := range c.rawPages(ctx, p, false) {
+		for rp, err := range c.rawPages(ctx, p, nil) {
 			if err != nil {
 				yield(nil, err)
 				return
@@ -234,8 +234,12 @@ func (c *Client) Pages(ctx context.Context, p LogsParams) iter.Seq2[*Page, error
 // so memory holds one page's bytes, not its decoded form.
 func (c *Client) AllLogs(ctx context.Context, p LogsParams) iter.Seq2[Entry, error] {
 	return func(yield func(Entry, error) bool) {
+		// Each batch copies its entries' bytes: nothing refers to the
+		// store once yieldEntries returns, and it can live off the heap.
+		store := &pageStore{offHeap: true}
+		defer store.release()
 		pool := newBatchPool()
-		for rp, err := range c.rawPages(ctx, p, true) {
+		for rp, err := range c.rawPages(ctx, p, store) {
 			if err != nil {
 				yield(Entry{}, err)
 				return
@@ -357,7 +361,9 @@ type RawPage struct {
 // the next page, like bufio.Scanner's. Copy what must outlive that.
 func (c *Client) RawPages(ctx context.Context, p LogsParams) iter.Seq2[*RawPage, error] {
 	return func(yield func(*RawPage, error) bool) {
-		for rp, err := range c.rawPages(ctx, p, true) {
+		// The entries yielded point into the store, and the caller may keep
+		// the last page's: the store stays on the heap.
+		for rp, err := range c.rawPages(ctx, p, &pageStore{}) {
 			if err != nil {
 				yield(nil, err)
 				return
@@ -369,25 +375,28 @@ func (c *Client) RawPages(ctx context.Context, p LogsParams) iter.Seq2[*RawPage,
 	}
 }
 
-// rawPages pages through /logs, yielding raw pages. With reuse, each page is
-// read (and its entries listed) into the storage of the one before: only for
-// callers that are done with a page when they ask for the next.
-func (c *Client) rawPages(ctx context.Context, p LogsParams, reuse bool) iter.Seq2[*rawPage, error] {
+// rawPages pages through /logs, yielding raw pages. With a store, each page
+// is read into the store's storage, and its entries are listed in the list
+// of the page before: only for callers that are done with a page when they
+// ask for the next.
+func (c *Client) rawPages(ctx context.Context, p LogsParams, store *pageStore) iter.Seq2[*rawPage, error] {
 	return func(yield func(*rawPage, error) bool) {
 		seen := map[string]bool{}
 		if p.Cursor != "" {
 			seen[p.Cursor] = true
 		}
-		var buf []byte
 		var entries []json.RawMessage
 		for {
-			rp, err := c.fetch(ctx, p, buf, entries)
+			// The list still points into the last page's storage, which
+			// the store may free: forget it all.
+			clear(entries[:cap(entries)])
+			rp, err := c.fetch(ctx, p, store, entries)
 			if err != nil {
 				yield(nil, err)
 				return
 			}
-			if reuse {
-				buf, entries = rp.body, rp.entries
+			if store != nil {
+				entries = rp.entries
 			}
 			if !yield(rp, nil) {
 				return

@@ -81,25 +81,25 @@ func (p *retryPolicy) backoff(_, _ time.Duration, attempt int, resp *http.Respon
 	return rand.N(ceiling + 1)
 }
 
-// readBody reads a response body of at most limit bytes into buf, reusing
-// its storage. A body cut short by the connection is a retryable bodyError;
-// one over the limit is not.
-func readBody(r io.Reader, limit int64, sizeHint int64, buf []byte) ([]byte, error) {
+// readBody reads a response body of at most limit bytes into store's
+// storage (nil: new storage). A body cut short by the connection is a
+// retryable bodyError; one over the limit is not.
+func readBody(r io.Reader, limit int64, sizeHint int64, store *pageStore) ([]byte, error) {
 	if sizeHint > limit {
 		return nil, &bodyError{err: ErrResponseTooLarge}
 	}
-	buf = buf[:0]
-	if sizeHint >= 0 && int64(cap(buf)) < sizeHint+1 {
-		// +1 so that reading to EOF does not grow it; 1/64 more so that
-		// a reused buffer fits the next, slightly larger page too.
-		buf = make([]byte, 0, min(sizeHint+1+sizeHint/64, limit+1))
-	} else if cap(buf) == 0 {
-		buf = make([]byte, 0, 512)
+	var buf []byte
+	if sizeHint >= 0 {
+		// +1 so that reading to EOF does not grow it; new storage gets 1/64
+		// more, so that it fits the next, slightly larger page too.
+		buf = store.get(int(sizeHint+1), int(min(sizeHint+1+sizeHint/64, limit+1)))
+	} else {
+		buf = store.get(1, 512)
 	}
 	lr := &io.LimitedReader{R: r, N: limit + 1}
 	for {
 		if len(buf) == cap(buf) {
-			buf = append(buf, 0)[:len(buf)]
+			buf = store.grow(buf, int(min(2*int64(cap(buf)), limit+1)))
 		}
 		n, err := lr.Read(buf[len(buf):cap(buf)])
 		buf = buf[:len(buf)+n]

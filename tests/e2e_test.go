@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"runtime"
@@ -59,34 +60,50 @@ func pullAll(t *testing.T, c *auditlogs.Client, p auditlogs.LogsParams) ([]strin
 
 // TestExactlyOnceUnderFaults pulls a corpus across many pages while the fake
 // injects every fault at once: each entry arrives exactly once, in order,
-// byte for byte as stored.
+// byte for byte as stored. Pages of 2,500 entries (about 1.7 MB) are big
+// enough for AllLogs to read them outside the Go heap; the first two
+// answers are cut short mid-body, and the page is read again.
 func TestExactlyOnceUnderFaults(t *testing.T) {
-	srv := auditlogstest.NewServer(auditlogstest.WithToken(testToken), auditlogstest.WithSynthetic(3000, 7), auditlogstest.WithFaults(auditlogstest.Faults{
-		Seed: 3, RateLimited: 0.08, RetryAfter: -1, ServerError: 0.08, ResetBeforeResponse: 0.05,
-		ResetMidBody: 0.08, Slow: 0.05, SlowDelay: 5 * time.Millisecond,
-	}))
-	defer srv.Close()
-	c := fastClient(t, srv.URL, auditlogs.WithHTTPClient(noKeepAlive()), auditlogs.WithRetryMax(12))
-	ids, raw := pullAll(t, c, auditlogs.LogsParams{Limit: 50})
+	for _, tc := range []struct {
+		limit  int
+		faults auditlogstest.Faults
+	}{
+		{50, auditlogstest.Faults{
+			Seed: 3, RateLimited: 0.08, RetryAfter: -1, ServerError: 0.08, ResetBeforeResponse: 0.05,
+			ResetMidBody: 0.08, Slow: 0.05, SlowDelay: 5 * time.Millisecond,
+		}},
+		{2500, auditlogstest.Faults{ResetMidBody: 1, FirstN: 2}},
+	} {
+		limit := tc.limit
+		t.Run(fmt.Sprintf("limit=%d", limit), func(t *testing.T) {
+			srv := auditlogstest.NewServer(auditlogstest.WithToken(testToken), auditlogstest.WithSynthetic(6000, 7), auditlogstest.WithFaults(tc.faults))
+			defer srv.Close()
+			c := fastClient(t, srv.URL, auditlogs.WithHTTPClient(noKeepAlive()), auditlogs.WithRetryMax(12))
+			ids, raw := pullAll(t, c, auditlogs.LogsParams{Limit: limit})
 
-	want := srv.Entries()
-	wantIDs := idsOf(t, want)
-	if len(ids) != len(wantIDs) {
-		t.Fatalf("got %d entries, want %d", len(ids), len(wantIDs))
+			want := srv.Entries()
+			wantIDs := idsOf(t, want)
+			if len(ids) != len(wantIDs) {
+				t.Fatalf("got %d entries, want %d", len(ids), len(wantIDs))
+			}
+			for i := range ids {
+				if ids[i] != wantIDs[i] {
+					t.Fatalf("entry %d is %s, want %s", i, ids[i], wantIDs[i])
+				}
+				if raw[ids[i]] != string(want[i]) {
+					t.Fatalf("entry %s changed on the way:\n got %s\nwant %s", ids[i], raw[ids[i]], want[i])
+				}
+			}
+			st := srv.Stats()
+			if limit == 50 && (st.RateLimited == 0 || st.ServerErrors == 0 || st.Resets == 0) {
+				t.Errorf("faults did not all fire: %+v", st)
+			}
+			if limit == 2500 && st.Resets != 2 {
+				t.Errorf("%d pages cut short, want 2: %+v", st.Resets, st)
+			}
+			t.Logf("%d entries over %d requests: %+v", len(ids), st.LogsRequests, st)
+		})
 	}
-	for i := range ids {
-		if ids[i] != wantIDs[i] {
-			t.Fatalf("entry %d is %s, want %s", i, ids[i], wantIDs[i])
-		}
-		if raw[ids[i]] != string(want[i]) {
-			t.Fatalf("entry %s changed on the way:\n got %s\nwant %s", ids[i], raw[ids[i]], want[i])
-		}
-	}
-	st := srv.Stats()
-	if st.RateLimited == 0 || st.ServerErrors == 0 || st.Resets == 0 {
-		t.Errorf("faults did not all fire: %+v", st)
-	}
-	t.Logf("%d entries over %d requests: %+v", len(ids), st.LogsRequests, st)
 }
 
 func TestFiltersAgainstFake(t *testing.T) {

@@ -1,0 +1,8 @@
+//go:build !(linux || darwin || freebsd || netbsd || openbsd || dragonfly)
+
+package auditlogs
+
+// mapAnon is not available here: pages are read into the Go heap.
+func mapAnon(int) ([]byte, bool) { return nil, false }
+
+func unmapAnon([]byte) {}

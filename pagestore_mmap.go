@@ -1,0 +1,27 @@
+//go:build linux || darwin || freebsd || netbsd || openbsd || dragonfly
+
+package auditlogs
+
+import (
+	"os"
+	"syscall"
+)
+
+// mapAnon returns n bytes or more of zeroed memory outside the Go heap (an
+// anonymous private mapping), with length 0, or false if the system
+// refuses. The memory holds no Go pointers, and unmapAnon frees it.
+func mapAnon(n int) ([]byte, bool) {
+	page := os.Getpagesize()
+	size := (n + page - 1) / page * page
+	if size <= 0 {
+		return nil, false
+	}
+	m, err := syscall.Mmap(-1, 0, size, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_ANON|syscall.MAP_PRIVATE)
+	if err != nil {
+		return nil, false
+	}
+	return m[:0], true
+}
+
+// unmapAnon frees the whole of a mapping mapAnon returned.
+func unmapAnon(m []byte) { _ = syscall.Munmap(m) }
