@@ -84,13 +84,10 @@ func runLogs(ctx context.Context, e *env, args []string) int {
 		defer file.Close()
 		dst = file
 	}
-	pw := newPageWriter(dst)
-	ew, err := newEntryWriter(*format, pw)
+	w, err := newEntryWriter(*format, dst)
 	if err != nil {
-		pw.close()
 		return usageError(e, "logs", "%v", err)
 	}
-	w := pagedWriter{ew, pw}
 
 	p := auditlogs.LogsParams{
 		Oldest: oldest.t, Latest: latest.t, Limit: f.limit,
@@ -101,9 +98,6 @@ func runLogs(ctx context.Context, e *env, args []string) int {
 	}
 	prog := newProgress(ci, e.stderr, file == nil && isTerminal(e.stdout))
 	n, err := pull(ctx, ci, p, *maxEntries, w, prog)
-	if werr := pw.close(); err == nil && werr != nil {
-		err = fmt.Errorf("write: %w", werr)
-	}
 	prog.done()
 	if err == nil && file != nil {
 		if err = file.Sync(); err == nil {
