@@ -150,6 +150,9 @@ func (s *splitter) consume(c byte) bool {
 }
 
 func (s *splitter) ws() {
+	if s.pos < len(s.data) && s.data[s.pos] > ' ' {
+		return // the common case: compact JSON
+	}
 	for s.pos < len(s.data) {
 		switch s.data[s.pos] {
 		case ' ', '\t', '\n', '\r':
