@@ -88,6 +88,9 @@ func runLogs(ctx context.Context, e *env, args []string) int {
 	if err != nil {
 		return usageError(e, "logs", "%v", err)
 	}
+	if file != nil {
+		w = fileWriter{w, file}
+	}
 
 	p := auditlogs.LogsParams{
 		Oldest: oldest.t, Latest: latest.t, Limit: f.limit,

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -60,6 +61,22 @@ func newEntryWriter(format string, w io.Writer) (entryWriter, error) {
 		return &csvWriter{bw: bw, cw: cw}, nil
 	}
 	return nil, fmt.Errorf("unknown format %q: use jsonl, table or csv", format)
+}
+
+// fileWriter is an entryWriter to a file that, after each page, has the
+// kernel start writing the page to disk (see startWriteback): the fsync
+// at the end of the export then has little left to wait for.
+type fileWriter struct {
+	entryWriter
+	f *os.File
+}
+
+func (w fileWriter) EndPage() error {
+	if err := w.entryWriter.EndPage(); err != nil {
+		return err
+	}
+	startWriteback(w.f)
+	return nil
 }
 
 // jsonlWriter writes each entry exactly as the server sent it, one a line.
