@@ -72,7 +72,7 @@ func (s *pageStore) release() {
 		return
 	}
 	if s.mapped {
-		unmapAnon(s.buf[:cap(s.buf)])
+		_ = unmapAnon(s.buf[:cap(s.buf)]) // cannot fail on a mapping of its own
 	}
 	s.buf, s.mapped = nil, false
 }

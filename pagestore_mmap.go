@@ -23,5 +23,5 @@ func mapAnon(n int) ([]byte, bool) {
 	return m[:0], true
 }
 
-// unmapAnon frees the whole of a mapping mapAnon returned.
-func unmapAnon(m []byte) { _ = syscall.Munmap(m) }
+// unmapAnon frees a mapping mapAnon returned, given whole (m[:cap(m)]).
+func unmapAnon(m []byte) error { return syscall.Munmap(m) }

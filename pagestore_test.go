@@ -54,9 +54,32 @@ func TestReadBodyStores(t *testing.T) {
 func mapAnonWorks(t *testing.T) bool {
 	m, ok := mapAnon(minOffHeap)
 	if ok {
-		unmapAnon(m[:cap(m)])
+		if err := unmapAnon(m[:cap(m)]); err != nil {
+			t.Fatal(err)
+		}
 	}
 	return ok
+}
+
+// TestPageStoreUnmaps: the storage an off-heap store ends with, grown by
+// appends as readBody grows it, is still the whole mapping it was given,
+// so that release frees it.
+func TestPageStoreUnmaps(t *testing.T) {
+	if !mapAnonWorks(t) {
+		t.Skip("no mappings off the heap here")
+	}
+	store := &pageStore{offHeap: true}
+	body := bytes.Repeat([]byte("y"), 3*minOffHeap)
+	if _, err := readBody(bytes.NewReader(body), 8*minOffHeap, -1, store); err != nil {
+		t.Fatal(err)
+	}
+	if !store.mapped {
+		t.Fatal("a body of 3 MiB was not read off the heap")
+	}
+	if err := unmapAnon(store.buf[:cap(store.buf)]); err != nil {
+		t.Fatalf("the store's storage is not a whole mapping: %v", err)
+	}
+	store.buf, store.mapped = nil, false
 }
 
 // TestReadBodyLimit: a body over the limit is an error, whether its length
