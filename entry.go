@@ -126,18 +126,72 @@ var (
 //
 //	e.Lookup("details", "some_new_field")
 //	e.Lookup("entity", e.Entity.Type) // the payload, whatever the type
+//
+// The result is a copy. Where a name appears twice in an object, the last
+// one counts, as in encoding/json.
 func (e *Entry) Lookup(path ...string) (json.RawMessage, bool) {
-	cur := json.RawMessage(e.raw)
-	for _, key := range path {
-		var obj map[string]json.RawMessage
-		if json.Unmarshal(cur, &obj) != nil {
+	start, end := 0, len(e.raw)
+	for i, key := range path {
+		s := splitter{data: e.raw[:end], pos: start}
+		s.ws()
+		var ok bool
+		if start, end, ok = s.lookup(key); !ok {
 			return nil, false
 		}
-		next, ok := obj[key]
-		if !ok {
+		if i == 0 && s.end() != nil { // the entry goes on after its object
 			return nil, false
 		}
-		cur = next
 	}
-	return cur, len(cur) > 0
+	if start == end {
+		return nil, false
+	}
+	return bytes.Clone(e.raw[start:end]), true
+}
+
+// lookup reads the object at s.pos and returns the bounds of the value of
+// its member key, the last one if there are several.
+func (s *splitter) lookup(key string) (start, end int, found bool) {
+	if !s.consume('{') {
+		return 0, 0, false
+	}
+	for first := true; ; first = false {
+		s.ws()
+		if s.consume('}') {
+			return start, end, found
+		}
+		if !first {
+			if !s.consume(',') {
+				return 0, 0, false
+			}
+			s.ws()
+		}
+		nameStart := s.pos
+		if s.str() != nil {
+			return 0, 0, false
+		}
+		name := s.data[nameStart+1 : s.pos-1]
+		s.ws()
+		if !s.consume(':') {
+			return 0, 0, false
+		}
+		s.ws()
+		valueStart := s.pos
+		if s.value() != nil {
+			return 0, 0, false
+		}
+		if nameIs(name, key) {
+			start, end, found = valueStart, s.pos, true
+		}
+	}
+}
+
+// nameIs reports whether a member name, as it stands between its quotes,
+// is key once decoded.
+func nameIs(name []byte, key string) bool {
+	if simpleText(name) {
+		return string(name) == key
+	}
+	var decoded string
+	_ = json.Unmarshal(append(append([]byte{'"'}, name...), '"'), &decoded)
+	return decoded == key
 }
