@@ -231,7 +231,10 @@ func (c *Client) Pages(ctx context.Context, p LogsParams) iter.Seq2[*Page, error
 // On an error it yields it once, with a zero Entry, and stops. Breaking out
 // of the loop stops paging at once: no request or goroutine is left behind.
 // Entries are decoded in small batches as they are yielded, on all cores,
-// so memory holds one page's bytes, not its decoded form.
+// so memory holds one page's bytes, not its decoded form. Pages of 1 MiB or
+// more are read into memory mapped outside the Go heap (Linux, macOS and
+// the BSDs): they count in the process's RSS, but not in heap profiles or
+// toward GOMEMLIMIT.
 func (c *Client) AllLogs(ctx context.Context, p LogsParams) iter.Seq2[Entry, error] {
 	return func(yield func(Entry, error) bool) {
 		// Each batch copies its entries' bytes: nothing refers to the
