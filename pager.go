@@ -152,27 +152,26 @@ func (rp *rawPage) decode() *Page {
 }
 
 // decodeEntries decodes raws into dst (of the same length), spreading the
-// work over the available cores: decoding is most of the cost of a page.
+// work over the available cores in one run of entries each: decoding is
+// most of the cost of a page.
 func decodeEntries(dst []Entry, raws []json.RawMessage) {
+	decodeRun := func(lo, hi int) {
+		fast := newFastDecoder()
+		for i := lo; i < hi; i++ {
+			_ = dst[i].decodeWith(raws[i], fast) // a split page holds only valid JSON: decode cannot fail
+		}
+	}
 	workers := min(runtime.GOMAXPROCS(0), maxDecodeWorkers, (len(raws)+minEntriesPerWorker-1)/minEntriesPerWorker)
 	if workers <= 1 {
-		fast := newFastDecoder()
-		for i, raw := range raws {
-			_ = dst[i].decodeWith(raw, fast) // a split page holds only valid JSON: decode cannot fail
-		}
+		decodeRun(0, len(raws))
 		return
 	}
 	var wg sync.WaitGroup
 	per := (len(raws) + workers - 1) / workers
 	for w := 1; w < workers; w++ {
-		lo, hi := min(w*per, len(raws)), min((w+1)*per, len(raws))
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			decodeEntries(dst[lo:hi:hi], raws[lo:hi:hi])
-		}()
+		wg.Go(func() { decodeRun(min(w*per, len(raws)), min((w+1)*per, len(raws))) })
 	}
-	decodeEntries(dst[:per:per], raws[:per:per])
+	decodeRun(0, per)
 	wg.Wait()
 }
 
