@@ -303,8 +303,12 @@ func (a *api) GetLogs(w http.ResponseWriter, r *http.Request, params gen.GetLogs
 		s.writePartial(w, buf, len(pagePrefix)+(entriesEnd-len(pagePrefix))/2)
 		return
 	}
-	writeBody(w, http.StatusOK, "application/json", buf)
+	// Counted before the write, so that a client that has read the whole
+	// page finds it counted; taken back if the write fails.
 	s.stats.entriesServed.Add(int64(n))
+	if writeBody(w, http.StatusOK, "application/json", buf) != nil {
+		s.stats.entriesServed.Add(-int64(n))
+	}
 }
 
 const pagePrefix = `{"ok":true,"entries":[`
@@ -379,10 +383,11 @@ func writeError(w http.ResponseWriter, status int, code string) {
 	writeBody(w, status, "application/json", []byte(`{"ok":false,"error":"`+code+`"}`))
 }
 
-func writeBody(w http.ResponseWriter, status int, contentType string, body []byte) {
+func writeBody(w http.ResponseWriter, status int, contentType string, body []byte) error {
 	h := w.Header()
 	h.Set("Content-Type", contentType)
 	h.Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(status)
-	_, _ = w.Write(body)
+	_, err := w.Write(body)
+	return err
 }
