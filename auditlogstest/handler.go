@@ -383,6 +383,8 @@ func writeError(w http.ResponseWriter, status int, code string) {
 	writeBody(w, status, "application/json", []byte(`{"ok":false,"error":"`+code+`"}`))
 }
 
+// writeBody answers status with body, and returns the error of writing it
+// (a client gone).
 func writeBody(w http.ResponseWriter, status int, contentType string, body []byte) error {
 	h := w.Header()
 	h.Set("Content-Type", contentType)
