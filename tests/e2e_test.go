@@ -305,28 +305,44 @@ func TestSoak(t *testing.T) {
 	t.Logf("%d passes; heap %d KiB at first, %d KiB at last; server: %+v", len(heaps), heaps[0]>>10, heaps[len(heaps)-1]>>10, srv.Stats())
 }
 
-// TestRetainedEntriesStayIntact keeps every Entry of a many-page pull and
-// checks them after the loop: the client reuses a page's buffer for the next
-// page, so an entry that aliased it would have been overwritten.
+// TestRetainedEntriesStayIntact keeps every entry AllLogs yields and checks
+// them after the pull: page storage is reused (and, for pages of 1 MiB or
+// more, unmapped when the loop ends), so an entry must own its bytes. One
+// pull reads pages of 2,500 entries (about 1.7 MB) and breaks out mid-page.
 func TestRetainedEntriesStayIntact(t *testing.T) {
-	srv := auditlogstest.NewServer(auditlogstest.WithToken(testToken), auditlogstest.WithSynthetic(1500, 4))
-	defer srv.Close()
-	c := fastClient(t, srv.URL)
-	var kept []auditlogs.Entry
-	for e, err := range c.AllLogs(context.Background(), auditlogs.LogsParams{Limit: 100}) {
-		if err != nil {
-			t.Fatal(err)
-		}
-		kept = append(kept, e)
-	}
-	want := srv.Entries()
-	if len(kept) != len(want) {
-		t.Fatalf("%d entries, want %d", len(kept), len(want))
-	}
-	for i := range kept {
-		if string(kept[i].Raw()) != string(want[i]) {
-			t.Fatalf("entry %d changed after later pages were read:\n got %s\nwant %s", i, kept[i].Raw(), want[i])
-		}
+	for _, tc := range []struct{ limit, stopAfter int }{{100, 0}, {2500, 0}, {2500, 3100}} {
+		t.Run(fmt.Sprintf("limit=%d/stop-after=%d", tc.limit, tc.stopAfter), func(t *testing.T) {
+			srv := auditlogstest.NewServer(auditlogstest.WithToken(testToken), auditlogstest.WithSynthetic(6000, 4))
+			defer srv.Close()
+			c := fastClient(t, srv.URL)
+			var kept []auditlogs.Entry
+			for e, err := range c.AllLogs(context.Background(), auditlogs.LogsParams{Limit: tc.limit}) {
+				if err != nil {
+					t.Fatal(err)
+				}
+				kept = append(kept, e)
+				if len(kept) == tc.stopAfter {
+					break
+				}
+			}
+			runtime.GC() // nothing that still holds a page's storage may go unnoticed
+			want := srv.Entries()
+			if tc.stopAfter > 0 {
+				want = want[:tc.stopAfter]
+			}
+			if len(kept) != len(want) {
+				t.Fatalf("%d entries, want %d", len(kept), len(want))
+			}
+			wantIDs := idsOf(t, want)
+			for i := range kept {
+				if string(kept[i].Raw()) != string(want[i]) {
+					t.Fatalf("entry %d changed after later pages were read:\n got %s\nwant %s", i, kept[i].Raw(), want[i])
+				}
+				if kept[i].ID != wantIDs[i] {
+					t.Fatalf("entry %d: typed ID %q, want %q", i, kept[i].ID, wantIDs[i])
+				}
+			}
+		})
 	}
 }
 
