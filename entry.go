@@ -185,13 +185,22 @@ func (s *splitter) lookup(key string) (start, end int, found bool) {
 	}
 }
 
-// nameIs reports whether a member name, as it stands between its quotes,
-// is key once decoded.
+// nameIs reports whether a member name, given as it stands between its
+// quotes, is key once decoded.
 func nameIs(name []byte, key string) bool {
 	if simpleText(name) {
-		return string(name) == key
+		return string(name) == key // no allocation
+	}
+	return memberName(name) == key
+}
+
+// memberName returns a member name, given as it stands between its quotes,
+// decoded.
+func memberName(name []byte) string {
+	if simpleText(name) {
+		return string(name)
 	}
 	var decoded string
 	_ = json.Unmarshal(append(append([]byte{'"'}, name...), '"'), &decoded)
-	return decoded == key
+	return decoded
 }

@@ -101,12 +101,7 @@ func (d *fastDecoder) member(first bool) bool {
 }
 
 // skip reads a value of a member the types do not know.
-func (d *fastDecoder) skip() {
-	d.ws()
-	if d.value() != nil {
-		d.bad = true
-	}
-}
+func (d *fastDecoder) skip() { d.rawValue() }
 
 // rawValue reads any value and returns its bytes.
 func (d *fastDecoder) rawValue() []byte {

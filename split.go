@@ -78,14 +78,7 @@ func splitPage(body []byte, page *rawPage) error {
 // member reads an envelope member other than the entries. A key with escapes
 // is compared decoded; a value of another type is ignored.
 func (s *splitter) member(key, value []byte, page *rawPage) {
-	name := string(key[1 : len(key)-1])
-	for _, c := range key {
-		if c == '\\' {
-			_ = json.Unmarshal(key, &name)
-			break
-		}
-	}
-	switch name {
+	switch memberName(key[1 : len(key)-1]) {
 	case "response_metadata":
 		var meta struct {
 			NextCursor string `json:"next_cursor"`
