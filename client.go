@@ -1,13 +1,3 @@
-// Package auditlogs is a client for Slack's Audit Logs API
-// (https://api.slack.com/audit/v1/): the audit trail of an Enterprise Grid
-// organization, paged newest first, plus the lists of object types and
-// actions the API knows.
-//
-// A Client adds what the generated client in package gen lacks: token
-// authentication, retries of connection errors, 429 and 5xx on
-// go-retryablehttp, a client-side rate limiter that keeps a bulk pull under
-// Slack's Tier 3 budget, typed errors, a pagination iterator, and lossless
-// decoding (every Entry keeps the exact bytes the server sent).
 package auditlogs
 
 import (
@@ -24,6 +14,8 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-retryablehttp"
+
+	"github.com/slackaudit/auditlogs/internal/pagestore"
 )
 
 // Version is the library's version, sent in the User-Agent header.
@@ -204,7 +196,7 @@ func normalizeBaseURL(u string) (string, error) {
 // body cut short or JSON cut short is retried like a dropped connection. It
 // returns the 2xx body, or an error: *APIError for any other status. The
 // body is read into store's storage (nil: new storage).
-func (c *Client) do(ctx context.Context, op string, req *http.Request, store *pageStore, decode func([]byte) error) ([]byte, error) {
+func (c *Client) do(ctx context.Context, op string, req *http.Request, store *pagestore.Store, decode func([]byte) error) ([]byte, error) {
 	cs := &callState{attempts: 1}
 	// The server counts a call when it arrives. When this one leaves late
 	// (a new connection, a TLS handshake), the limiter counts it late too.

@@ -80,7 +80,7 @@ func BenchmarkYieldEntries(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				var touched int
-				yieldEntries(rp.entries, func(e Entry, err error) bool {
+				yieldEntries(rp.Entries, func(e Entry, err error) bool {
 					touched += len(e.ID) + len(e.Action)
 					return true
 				}, newBatchPool())

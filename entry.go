@@ -3,16 +3,13 @@ package auditlogs
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
 
-	jsonv2 "github.com/go-json-experiment/json"
-	"github.com/go-json-experiment/json/jsontext"
-	jsonv1 "github.com/go-json-experiment/json/v1"
-
 	"github.com/slackaudit/auditlogs/flex"
 	"github.com/slackaudit/auditlogs/gen"
+	"github.com/slackaudit/auditlogs/internal/entrydecode"
+	"github.com/slackaudit/auditlogs/internal/jsonsplit"
 )
 
 // The typed parts of an Entry, generated from api/openapi.yaml.
@@ -77,48 +74,19 @@ func (e *Entry) UnmarshalJSON(data []byte) error {
 }
 
 // decode fills e from data, which it keeps without copying: the caller must
-// not modify data afterwards.
-//
-// It tries the generated decoder first (see fastDecoder), then the general
-// one, strict. Only if both fail (a member of an unexpected type, say) does
-// it decode again in the tolerant mode of encoding/json: members that do
-// not fit are left zero, the rest decoded.
-func (e *Entry) decode(data []byte) error { return e.decodeWith(data, &fastDecoder{}) }
+// not modify data afterwards. Decoding is tolerant (see
+// entrydecode.Decode): only JSON that is not an object fails.
+func (e *Entry) decode(data []byte) error { return e.decodeWith(data, nil) }
 
-// decodeWith is decode with the given fast decoder, which a goroutine
-// decoding many entries keeps (see newFastDecoder).
-func (e *Entry) decodeWith(data []byte, fast *fastDecoder) error {
+// decodeWith is decode with the given decoder, which a goroutine decoding
+// many entries keeps (see entrydecode.New).
+func (e *Entry) decodeWith(data []byte, d *entrydecode.Decoder) error {
 	e.raw = data
-	e.AuditEntry = gen.AuditEntry{}
-	if fast.decode(data, &e.AuditEntry) {
-		return nil
+	if err := entrydecode.Decode(data, &e.AuditEntry, d); err != nil {
+		return fmt.Errorf("auditlogs: decode entry: %w", err)
 	}
-	e.AuditEntry = gen.AuditEntry{}
-	if jsonv2.Unmarshal(data, &e.AuditEntry, strictOptions) == nil {
-		return nil
-	}
-	e.AuditEntry = gen.AuditEntry{}
-	err := jsonv2.Unmarshal(data, &e.AuditEntry, tolerantOptions)
-	var typeErr *jsonv1.UnmarshalTypeError
-	if err == nil || errors.As(err, &typeErr) {
-		return nil // any member of an unexpected type is left zero
-	}
-	return fmt.Errorf("auditlogs: decode entry: %w", err)
+	return nil
 }
-
-// The general decoder's options. go-json-experiment/json (the code behind
-// the standard library's coming encoding/json/v2) decodes the entries the
-// generated decoder gives up on, and is the reference it is tested against.
-var (
-	// splitOptions reads a page: Slack's JSON is taken as sent, duplicate
-	// names and invalid UTF-8 included.
-	splitOptions = jsonv2.JoinOptions(jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true))
-	// strictOptions stops at the first member of an unexpected type.
-	strictOptions = splitOptions
-	// tolerantOptions goes on past members of an unexpected type, as
-	// encoding/json does, reporting the first at the end.
-	tolerantOptions = jsonv2.JoinOptions(splitOptions, jsonv1.ReportErrorsWithLegacySemantics(true))
-)
 
 // Lookup returns the raw JSON found by following path through nested
 // objects of the entry as sent, and whether it was there. It reaches fields
@@ -130,77 +98,9 @@ var (
 // The result is a copy. Where a name appears twice in an object, the last
 // one counts, as in encoding/json.
 func (e *Entry) Lookup(path ...string) (json.RawMessage, bool) {
-	start, end := 0, len(e.raw)
-	for i, key := range path {
-		s := splitter{data: e.raw[:end], pos: start}
-		s.ws()
-		var ok bool
-		if start, end, ok = s.lookup(key); !ok {
-			return nil, false
-		}
-		if i == 0 && s.end() != nil { // the entry goes on after its object
-			return nil, false
-		}
-	}
-	if start == end {
+	start, end, ok := jsonsplit.Lookup(e.raw, path...)
+	if !ok {
 		return nil, false
 	}
 	return bytes.Clone(e.raw[start:end]), true
-}
-
-// lookup reads the object at s.pos and returns the bounds of the value of
-// its member key, the last one if there are several.
-func (s *splitter) lookup(key string) (start, end int, found bool) {
-	if !s.consume('{') {
-		return 0, 0, false
-	}
-	for first := true; ; first = false {
-		s.ws()
-		if s.consume('}') {
-			return start, end, found
-		}
-		if !first {
-			if !s.consume(',') {
-				return 0, 0, false
-			}
-			s.ws()
-		}
-		nameStart := s.pos
-		if s.str() != nil {
-			return 0, 0, false
-		}
-		name := s.data[nameStart+1 : s.pos-1]
-		s.ws()
-		if !s.consume(':') {
-			return 0, 0, false
-		}
-		s.ws()
-		valueStart := s.pos
-		if s.value() != nil {
-			return 0, 0, false
-		}
-		if nameIs(name, key) {
-			start, end, found = valueStart, s.pos, true
-		}
-	}
-}
-
-// nameIs reports whether a member name, given as it stands between its
-// quotes, is key once decoded.
-func nameIs(name []byte, key string) bool {
-	if simpleText(name) {
-		return string(name) == key // no allocation
-	}
-	return memberName(name) == key
-}
-
-// memberName returns a member name, given as it stands between its quotes,
-// decoded.
-func memberName(name []byte) string {
-	if simpleText(name) {
-		return string(name)
-	}
-	var decoded string
-	_ = json.Unmarshal(append(append([]byte{'"'}, name...), '"'), &decoded)
-	return decoded
 }

@@ -35,7 +35,7 @@ func FuzzDecodePage(f *testing.F) {
 		}
 		// Which entries it finds is FuzzSplitPage's check, against jsontext:
 		// encoding/json would match "entrieS" too, since it ignores case.
-		for _, raw := range page.entries {
+		for _, raw := range page.Entries {
 			var e Entry
 			if err := e.decode(raw); err != nil {
 				t.Fatalf("entry %q: %v", raw, err)

@@ -1,4 +1,4 @@
 package auditlogs
 
 //go:generate go tool -modfile=tools/go.mod oapi-codegen -config api/oapi-codegen.yaml api/openapi.yaml
-//go:generate go run ./internal/gendecode -o decode_gen.go
+//go:generate go run ./internal/gendecode -o internal/entrydecode/decode_gen.go

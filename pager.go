@@ -11,6 +11,9 @@ import (
 	"time"
 
 	"github.com/slackaudit/auditlogs/gen"
+	"github.com/slackaudit/auditlogs/internal/entrydecode"
+	"github.com/slackaudit/auditlogs/internal/jsonsplit"
+	"github.com/slackaudit/auditlogs/internal/pagestore"
 )
 
 // LogsParams filters GET /logs. All filters combine with AND. A zero field
@@ -103,21 +106,20 @@ type Page struct {
 // must not modify it.
 func (p *Page) Raw() json.RawMessage { return p.raw }
 
-// rawPage is a page whose entries are split out of the body but not decoded.
+// rawPage is a page whose entries are split out of the body but not decoded:
+// each entry's bytes are sub-slices of body.
 type rawPage struct {
-	entries    []json.RawMessage // each entry's bytes: sub-slices of body
-	nextCursor string
-	warning    string
-	body       []byte
+	jsonsplit.Page
+	body []byte
 }
 
 // decodePage checks that a /logs body is complete JSON and splits out its
 // entries (still raw, sub-slices of body) and cursor, in one pass (see
-// splitter). Members of an unexpected type are ignored; only JSON that is
+// jsonsplit.SplitPage). Members of an unexpected type are ignored; only JSON that is
 // not valid (a body cut short) is an error, which the retry loop retries.
 func decodePage(body []byte, entries []json.RawMessage) (*rawPage, error) {
-	page := &rawPage{body: body, entries: entries[:0]}
-	if err := splitPage(body, page); err != nil {
+	page := &rawPage{Page: jsonsplit.Page{Entries: entries[:0]}, body: body}
+	if err := jsonsplit.SplitPage(body, &page.Page); err != nil {
 		return nil, &bodyError{err: fmt.Errorf("%w: %w", ErrMalformedResponse, err), retryable: true}
 	}
 	return page, nil
@@ -125,7 +127,7 @@ func decodePage(body []byte, entries []json.RawMessage) (*rawPage, error) {
 
 // fetch gets one raw page, reading it into store's storage (nil: new
 // storage), and listing its entries in entries' storage.
-func (c *Client) fetch(ctx context.Context, p LogsParams, store *pageStore, entries []json.RawMessage) (*rawPage, error) {
+func (c *Client) fetch(ctx context.Context, p LogsParams, store *pagestore.Store, entries []json.RawMessage) (*rawPage, error) {
 	if err := p.validate(); err != nil {
 		return nil, err
 	}
@@ -146,8 +148,8 @@ func (c *Client) fetch(ctx context.Context, p LogsParams, store *pageStore, entr
 }
 
 func (rp *rawPage) decode() *Page {
-	p := &Page{Entries: make([]Entry, len(rp.entries)), NextCursor: rp.nextCursor, Warning: rp.warning, raw: rp.body}
-	decodeEntries(p.Entries, rp.entries)
+	p := &Page{Entries: make([]Entry, len(rp.Entries)), NextCursor: rp.NextCursor, Warning: rp.Warning, raw: rp.body}
+	decodeEntries(p.Entries, rp.Entries)
 	return p
 }
 
@@ -156,7 +158,7 @@ func (rp *rawPage) decode() *Page {
 // most of the cost of a page.
 func decodeEntries(dst []Entry, raws []json.RawMessage) {
 	decodeRun := func(lo, hi int) {
-		fast := newFastDecoder()
+		fast := entrydecode.New()
 		for i := lo; i < hi; i++ {
 			_ = dst[i].decodeWith(raws[i], fast) // a split page holds only valid JSON: decode cannot fail
 		}
@@ -238,15 +240,15 @@ func (c *Client) AllLogs(ctx context.Context, p LogsParams) iter.Seq2[Entry, err
 	return func(yield func(Entry, error) bool) {
 		// Each batch copies its entries' bytes: nothing refers to the
 		// store once yieldEntries returns, and it can live off the heap.
-		store := &pageStore{offHeap: true}
-		defer store.release()
+		store := &pagestore.Store{OffHeap: true}
+		defer store.Release()
 		pool := newBatchPool()
 		for rp, err := range c.rawPages(ctx, p, store) {
 			if err != nil {
 				yield(Entry{}, err)
 				return
 			}
-			if !yieldEntries(rp.entries, yield, pool) {
+			if !yieldEntries(rp.Entries, yield, pool) {
 				return
 			}
 		}
@@ -260,7 +262,7 @@ func (c *Client) AllLogs(ctx context.Context, p LogsParams) iter.Seq2[Entry, err
 // returns, whether the loop ran to the end or broke out.
 func yieldEntries(raws []json.RawMessage, yield func(Entry, error) bool, pool *batchPool) bool {
 	batches := (len(raws) + decodeBatch - 1) / decodeBatch
-	decodeBatchAt := func(k int, fast *fastDecoder) []Entry {
+	decodeBatchAt := func(k int, fast *entrydecode.Decoder) []Entry {
 		part := raws[k*decodeBatch : min((k+1)*decodeBatch, len(raws))]
 		batch := pool.get(len(part))
 		for i, raw := range part {
@@ -279,7 +281,7 @@ func yieldEntries(raws []json.RawMessage, yield func(Entry, error) bool, pool *b
 	}
 	workers := min(runtime.GOMAXPROCS(0), maxDecodeWorkers, batches)
 	if workers <= 1 {
-		fast := newFastDecoder()
+		fast := entrydecode.New()
 		for k := range batches {
 			if !yieldBatch(decodeBatchAt(k, fast)) {
 				return false
@@ -298,7 +300,7 @@ func yieldEntries(raws []json.RawMessage, yield func(Entry, error) bool, pool *b
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			fast := newFastDecoder()
+			fast := entrydecode.New()
 			for k := w; k < batches; k += workers {
 				select {
 				case outs[w] <- decodeBatchAt(k, fast):
@@ -365,12 +367,12 @@ func (c *Client) RawPages(ctx context.Context, p LogsParams) iter.Seq2[*RawPage,
 	return func(yield func(*RawPage, error) bool) {
 		// The entries yielded point into the store, and the caller may keep
 		// the last page's: the store stays on the heap.
-		for rp, err := range c.rawPages(ctx, p, &pageStore{}) {
+		for rp, err := range c.rawPages(ctx, p, &pagestore.Store{}) {
 			if err != nil {
 				yield(nil, err)
 				return
 			}
-			if !yield(&RawPage{Entries: rp.entries, NextCursor: rp.nextCursor, Warning: rp.warning}, nil) {
+			if !yield(&RawPage{Entries: rp.Entries, NextCursor: rp.NextCursor, Warning: rp.Warning}, nil) {
 				return
 			}
 		}
@@ -381,7 +383,7 @@ func (c *Client) RawPages(ctx context.Context, p LogsParams) iter.Seq2[*RawPage,
 // is read into the store's storage, and its entries are listed in the list
 // of the page before: only for callers that are done with a page when they
 // ask for the next.
-func (c *Client) rawPages(ctx context.Context, p LogsParams, store *pageStore) iter.Seq2[*rawPage, error] {
+func (c *Client) rawPages(ctx context.Context, p LogsParams, store *pagestore.Store) iter.Seq2[*rawPage, error] {
 	return func(yield func(*rawPage, error) bool) {
 		seen := map[string]bool{}
 		if p.Cursor != "" {
@@ -398,20 +400,20 @@ func (c *Client) rawPages(ctx context.Context, p LogsParams, store *pageStore) i
 				return
 			}
 			if store != nil {
-				entries = rp.entries
+				entries = rp.Entries
 			}
 			if !yield(rp, nil) {
 				return
 			}
-			if rp.nextCursor == "" {
+			if rp.NextCursor == "" {
 				return
 			}
-			if seen[rp.nextCursor] {
+			if seen[rp.NextCursor] {
 				yield(nil, ErrRepeatedCursor)
 				return
 			}
-			seen[rp.nextCursor] = true
-			p.Cursor = rp.nextCursor
+			seen[rp.NextCursor] = true
+			p.Cursor = rp.NextCursor
 		}
 	}
 }

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-retryablehttp"
+
+	"github.com/slackaudit/auditlogs/internal/pagestore"
 )
 
 // retryPolicy decides, after each attempt, whether to try again and how long
@@ -84,34 +86,13 @@ func (p *retryPolicy) backoff(_, _ time.Duration, attempt int, resp *http.Respon
 // readBody reads a response body of at most limit bytes into store's
 // storage (nil: new storage). A body cut short by the connection is a
 // retryable bodyError; one over the limit is not.
-func readBody(r io.Reader, limit int64, sizeHint int64, store *pageStore) ([]byte, error) {
-	if sizeHint > limit {
+func readBody(r io.Reader, limit int64, sizeHint int64, store *pagestore.Store) ([]byte, error) {
+	b, err := store.Read(r, limit, sizeHint)
+	switch {
+	case errors.Is(err, pagestore.ErrTooLarge):
 		return nil, &bodyError{err: ErrResponseTooLarge}
+	case err != nil:
+		return nil, &bodyError{err: fmt.Errorf("auditlogs: reading response: %w", err), retryable: true}
 	}
-	var buf []byte
-	if sizeHint >= 0 {
-		// +1 so that reading to EOF does not grow it; new storage gets 1/64
-		// more, so that it fits the next, slightly larger page too.
-		buf = store.get(int(sizeHint+1), int(min(sizeHint+1+sizeHint/64, limit+1)))
-	} else {
-		buf = store.get(1, 512)
-	}
-	lr := &io.LimitedReader{R: r, N: limit + 1}
-	for {
-		if len(buf) == cap(buf) {
-			buf = store.grow(buf, int(min(2*int64(cap(buf)), limit+1)))
-		}
-		n, err := lr.Read(buf[len(buf):cap(buf)])
-		buf = buf[:len(buf)+n]
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return nil, &bodyError{err: fmt.Errorf("auditlogs: reading response: %w", err), retryable: true}
-		}
-	}
-	if int64(len(buf)) > limit {
-		return nil, &bodyError{err: ErrResponseTooLarge}
-	}
-	return buf, nil
+	return b, nil
 }

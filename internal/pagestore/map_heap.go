@@ -1,6 +1,6 @@
 //go:build !(linux || darwin || freebsd || netbsd || openbsd || dragonfly)
 
-package auditlogs
+package pagestore
 
 // mapAnon is not available here: pages are read into the Go heap.
 func mapAnon(int) ([]byte, bool) { return nil, false }

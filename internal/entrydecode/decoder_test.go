@@ -1,4 +1,4 @@
-package auditlogs
+package entrydecode
 
 import (
 	"errors"
@@ -72,8 +72,8 @@ func TestFastDecodeMatches(t *testing.T) {
 func checkFastDecode(t *testing.T, raw []byte) bool {
 	t.Helper()
 	var fast, general gen.AuditEntry
-	ok := newFastDecoder().decode(raw, &fast)
-	err := jsonv2.Unmarshal(raw, &general, strictOptions)
+	ok := New().Fast(raw, &fast)
+	err := jsonv2.Unmarshal(raw, &general, strict)
 	switch {
 	case !ok:
 		return false
@@ -108,9 +108,9 @@ func BenchmarkDecodeEntry(b *testing.B) {
 	for _, r := range raws {
 		size += len(r)
 	}
-	generated := func(d *fastDecoder) func([]byte, *gen.AuditEntry) error {
+	generated := func(d *Decoder) func([]byte, *gen.AuditEntry) error {
 		return func(raw []byte, v *gen.AuditEntry) error {
-			if !d.decode(raw, v) {
+			if !d.Fast(raw, v) {
 				return errors.New("the generated decoder gave up")
 			}
 			return nil
@@ -120,9 +120,9 @@ func BenchmarkDecodeEntry(b *testing.B) {
 		name   string
 		decode func([]byte, *gen.AuditEntry) error
 	}{
-		{"generated", generated(newFastDecoder())},
-		{"generated-nocache", generated(&fastDecoder{})},
-		{"go-json-experiment", func(raw []byte, v *gen.AuditEntry) error { return jsonv2.Unmarshal(raw, v, strictOptions) }},
+		{"generated", generated(New())},
+		{"generated-nocache", generated(&Decoder{})},
+		{"go-json-experiment", func(raw []byte, v *gen.AuditEntry) error { return jsonv2.Unmarshal(raw, v, strict) }},
 	} {
 		b.Run("impl="+impl.name, func(b *testing.B) {
 			b.SetBytes(int64(size / len(raws)))

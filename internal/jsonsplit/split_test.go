@@ -1,4 +1,4 @@
-package auditlogs
+package jsonsplit
 
 import (
 	"bytes"
@@ -7,13 +7,20 @@ import (
 	"io"
 	"testing"
 
+	jsonv2 "github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
+
+	"github.com/slackaudit/auditlogs/auditlogstest"
 )
 
-// referenceSplit is splitPage written with jsontext, the general decoder:
+// referenceOptions take Slack's JSON as sent, duplicate names and invalid
+// UTF-8 included, as SplitPage does.
+var referenceOptions = jsonv2.JoinOptions(jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true))
+
+// referenceSplit is SplitPage written with jsontext, the general decoder:
 // the oracle the fuzz test compares splitPage with.
 func referenceSplit(body []byte) (entries [][]byte, cursor string, err error) {
-	dec := jsontext.NewDecoder(bytes.NewBuffer(body), splitOptions)
+	dec := jsontext.NewDecoder(bytes.NewBuffer(body), referenceOptions)
 	if tok, err := dec.ReadToken(); err != nil || tok.Kind() != '{' {
 		return nil, "", errors.New("not an object")
 	}
@@ -88,31 +95,31 @@ func TestSplitPage(t *testing.T) {
 		{``, nil, "", false},
 	}
 	for _, tt := range tests {
-		var page rawPage
-		err := splitPage([]byte(tt.body), &page)
+		var page Page
+		err := SplitPage([]byte(tt.body), &page)
 		if (err == nil) != tt.ok {
-			t.Errorf("splitPage(%s) error = %v, want ok=%v", tt.body, err, tt.ok)
+			t.Errorf("SplitPage(%s) error = %v, want ok=%v", tt.body, err, tt.ok)
 			continue
 		}
 		if !tt.ok {
 			continue
 		}
 		var got []string
-		for _, e := range page.entries {
+		for _, e := range page.Entries {
 			got = append(got, string(e))
 		}
-		if len(got) != len(tt.entries) || page.nextCursor != tt.cursor {
-			t.Errorf("splitPage(%s) = %q cursor %q, want %q cursor %q", tt.body, got, page.nextCursor, tt.entries, tt.cursor)
+		if len(got) != len(tt.entries) || page.NextCursor != tt.cursor {
+			t.Errorf("SplitPage(%s) = %q cursor %q, want %q cursor %q", tt.body, got, page.NextCursor, tt.entries, tt.cursor)
 			continue
 		}
 		for i := range got {
 			if got[i] != tt.entries[i] {
-				t.Errorf("splitPage(%s) entry %d = %s, want %s", tt.body, i, got[i], tt.entries[i])
+				t.Errorf("SplitPage(%s) entry %d = %s, want %s", tt.body, i, got[i], tt.entries[i])
 			}
 		}
 	}
 	deep := `{"entries":[` + string(bytes.Repeat([]byte("["), maxDepth+1)) + string(bytes.Repeat([]byte("]"), maxDepth+1)) + `]}`
-	if err := splitPage([]byte(deep), &rawPage{}); err == nil {
+	if err := SplitPage([]byte(deep), &Page{}); err == nil {
 		t.Error("splitPage accepted nesting deeper than maxDepth")
 	}
 }
@@ -125,8 +132,8 @@ func FuzzSplitPage(f *testing.F) {
 	f.Add([]byte(`{"entries":[1,2`))
 	f.Add([]byte("{\"entries\":[\"\xff\xfe\"]}"))
 	f.Fuzz(func(t *testing.T, body []byte) {
-		var page rawPage
-		err := splitPage(body, &page)
+		var page Page
+		err := SplitPage(body, &page)
 		want, cursor, refErr := referenceSplit(body)
 		if (err == nil) != (refErr == nil) {
 			t.Fatalf("splitPage error %v, reference error %v, on %q", err, refErr, body)
@@ -134,23 +141,23 @@ func FuzzSplitPage(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if len(page.entries) != len(want) || page.nextCursor != cursor {
-			t.Fatalf("splitPage found %d entries (cursor %q), reference %d (%q) in %q", len(page.entries), page.nextCursor, len(want), cursor, body)
+		if len(page.Entries) != len(want) || page.NextCursor != cursor {
+			t.Fatalf("splitPage found %d entries (cursor %q), reference %d (%q) in %q", len(page.Entries), page.NextCursor, len(want), cursor, body)
 		}
 		for i := range want {
-			if !bytes.Equal(page.entries[i], want[i]) {
-				t.Fatalf("entry %d: %q, reference %q", i, page.entries[i], want[i])
+			if !bytes.Equal(page.Entries[i], want[i]) {
+				t.Fatalf("entry %d: %q, reference %q", i, page.Entries[i], want[i])
 			}
 		}
 	})
 }
 
 func BenchmarkSplitPage(b *testing.B) {
-	body := pageBody(b, 9999)
+	body := auditlogstest.LogsBody(auditlogstest.Synthetic(9999, 1), "dXNlcjpVMEc5V0ZYTlo=")
 	b.Run("splitter", func(b *testing.B) {
 		b.SetBytes(int64(len(body)))
 		for b.Loop() {
-			if err := splitPage(body, &rawPage{}); err != nil {
+			if err := SplitPage(body, &Page{}); err != nil {
 				b.Fatal(err)
 			}
 		}

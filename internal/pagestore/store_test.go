@@ -1,4 +1,4 @@
-package auditlogs
+package pagestore
 
 import (
 	"bytes"
@@ -9,22 +9,22 @@ import (
 	"testing/iotest"
 )
 
-// TestReadBodyStores reads bodies of every size class into every kind of
+// TestReadStores reads bodies of every size class into every kind of
 // store, with and without a length given, one after another so that
 // storage is reused and replaced, and checks every byte.
-func TestReadBodyStores(t *testing.T) {
+func TestReadStores(t *testing.T) {
 	sizes := []int{0, 1, 511, 512, 513, 4096, minOffHeap - 1, minOffHeap, 3*minOffHeap + 7, 1000, 5 * minOffHeap}
-	stores := map[string]func() *pageStore{
-		"none":     func() *pageStore { return nil },
-		"heap":     func() *pageStore { return &pageStore{} },
-		"off-heap": func() *pageStore { return &pageStore{offHeap: true} },
+	stores := map[string]func() *Store{
+		"none":     func() *Store { return nil },
+		"heap":     func() *Store { return &Store{} },
+		"off-heap": func() *Store { return &Store{OffHeap: true} },
 	}
 	mapping := mapAnonWorks(t)
 	for name, newStore := range stores {
 		for _, known := range []bool{true, false} {
 			t.Run(fmt.Sprintf("store=%s/length-known=%v", name, known), func(t *testing.T) {
 				store := newStore()
-				defer store.release()
+				defer store.Release()
 				for i, n := range sizes {
 					want := bytes.Repeat([]byte{byte('a' + i)}, n)
 					hint := int64(-1)
@@ -32,7 +32,7 @@ func TestReadBodyStores(t *testing.T) {
 						hint = int64(n)
 					}
 					// HalfReader: reads of odd lengths, so that growth lands mid-read.
-					got, err := readBody(iotest.HalfReader(bytes.NewReader(want)), 64<<20, hint, store)
+					got, err := store.Read(iotest.HalfReader(bytes.NewReader(want)), 64<<20, hint)
 					if err != nil {
 						t.Fatalf("%d bytes: %v", n, err)
 					}
@@ -62,16 +62,16 @@ func mapAnonWorks(t *testing.T) bool {
 	return ok
 }
 
-// TestPageStoreUnmaps: the storage an off-heap store ends with, grown by
-// appends as readBody grows it, is still the whole mapping it was given,
+// TestStoreUnmaps: the storage an off-heap store ends with, grown by
+// appends as Read grows it, is still the whole mapping it was given,
 // so that release frees it.
-func TestPageStoreUnmaps(t *testing.T) {
+func TestStoreUnmaps(t *testing.T) {
 	if !mapAnonWorks(t) {
 		t.Skip("no mappings off the heap here")
 	}
-	store := &pageStore{offHeap: true}
+	store := &Store{OffHeap: true}
 	body := bytes.Repeat([]byte("y"), 3*minOffHeap)
-	if _, err := readBody(bytes.NewReader(body), 8*minOffHeap, -1, store); err != nil {
+	if _, err := store.Read(bytes.NewReader(body), 8*minOffHeap, -1); err != nil {
 		t.Fatal(err)
 	}
 	if !store.mapped {
@@ -83,25 +83,25 @@ func TestPageStoreUnmaps(t *testing.T) {
 	store.buf, store.mapped = nil, false
 }
 
-// TestReadBodyLimit: a body over the limit is an error, whether its length
-// is given or not, and a body cut short is a retryable one, in every store.
-func TestReadBodyLimit(t *testing.T) {
-	for _, store := range []*pageStore{nil, {}, {offHeap: true}} {
+// TestReadLimit: a body over the limit is ErrTooLarge, whether its length
+// is given or not, and the error of a body cut short is the reader's, in
+// every store.
+func TestReadLimit(t *testing.T) {
+	for _, store := range []*Store{nil, {}, {OffHeap: true}} {
 		body := bytes.Repeat([]byte("x"), 2*minOffHeap+1)
-		if _, err := readBody(bytes.NewReader(body), 2*minOffHeap, -1, store); !errors.Is(err, ErrResponseTooLarge) {
-			t.Errorf("unknown length over the limit: %v, want ErrResponseTooLarge", err)
+		if _, err := store.Read(bytes.NewReader(body), 2*minOffHeap, -1); !errors.Is(err, ErrTooLarge) {
+			t.Errorf("unknown length over the limit: %v, want ErrTooLarge", err)
 		}
-		if _, err := readBody(bytes.NewReader(body), 2*minOffHeap, int64(len(body)), store); !errors.Is(err, ErrResponseTooLarge) {
-			t.Errorf("known length over the limit: %v, want ErrResponseTooLarge", err)
+		if _, err := store.Read(bytes.NewReader(body), 2*minOffHeap, int64(len(body))); !errors.Is(err, ErrTooLarge) {
+			t.Errorf("known length over the limit: %v, want ErrTooLarge", err)
 		}
-		if got, err := readBody(bytes.NewReader(body[:2*minOffHeap]), 2*minOffHeap, -1, store); err != nil || len(got) != 2*minOffHeap {
+		if got, err := store.Read(bytes.NewReader(body[:2*minOffHeap]), 2*minOffHeap, -1); err != nil || len(got) != 2*minOffHeap {
 			t.Errorf("a body of exactly the limit: %d bytes, %v", len(got), err)
 		}
 		cut := io.MultiReader(bytes.NewReader(body[:minOffHeap+3]), iotest.ErrReader(io.ErrUnexpectedEOF))
-		var be *bodyError
-		if _, err := readBody(cut, 4*minOffHeap, -1, store); !errors.As(err, &be) || !be.retryable {
-			t.Errorf("a body cut short: %v, want a retryable bodyError", err)
+		if _, err := store.Read(cut, 4*minOffHeap, -1); !errors.Is(err, io.ErrUnexpectedEOF) {
+			t.Errorf("a body cut short: %v, want io.ErrUnexpectedEOF", err)
 		}
-		store.release()
+		store.Release()
 	}
 }

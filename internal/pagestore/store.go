@@ -1,0 +1,127 @@
+// Package pagestore holds the storage /logs bodies are read into, reused
+// from page to page, on the Go heap or, for AllLogs, in memory mapped
+// outside it (see Store).
+package pagestore
+
+import (
+	"errors"
+	"io"
+	"slices"
+)
+
+// Store is the storage pages are read into, reused from page to page. A nil
+// *Store gives every body new storage on the heap.
+//
+// AllLogs keeps its store outside the Go heap, where the system allows
+// (OffHeap; see mapAnon). A page is up to about 7 MB (9,999 entries) and
+// stays live while it is decoded. On the heap it would count as live
+// memory, and the collector, which lets the heap grow to twice its live
+// memory before it runs, would let as much garbage pile up on top of it:
+// the process would peak near three pages. Outside the heap a page costs
+// its own size, and the collector paces itself on the decoding alone. The
+// price is CPU time: with a smaller heap, the collector runs more often.
+//
+// Pages under minOffHeap stay on the heap even so: the collector never aims
+// for a heap under 4 MB, and a small page fits in that for nothing.
+type Store struct {
+	// OffHeap maps storage of minOffHeap bytes or more outside the Go
+	// heap. Nothing may refer to a page's bytes once the next is read or
+	// the store released.
+	OffHeap bool
+	buf     []byte // the storage; nil before the first page
+	mapped  bool   // buf is a mapping of mapAnon's, to be unmapped
+}
+
+// ErrTooLarge is Read's error for a body over its limit.
+var ErrTooLarge = errors.New("body over the limit")
+
+// Read reads r to its end into the store's storage and returns the bytes,
+// which stay valid until the next Read or Release. A body over limit bytes
+// is ErrTooLarge; sizeHint is the body's length if known, or -1. An error
+// of r's is returned as it is.
+func (s *Store) Read(r io.Reader, limit int64, sizeHint int64) ([]byte, error) {
+	if sizeHint > limit {
+		return nil, ErrTooLarge
+	}
+	var buf []byte
+	if sizeHint >= 0 {
+		// +1 so that reading to EOF does not grow it; new storage gets 1/64
+		// more, so that it fits the next, slightly larger page too.
+		buf = s.get(int(sizeHint+1), int(min(sizeHint+1+sizeHint/64, limit+1)))
+	} else {
+		buf = s.get(1, 512)
+	}
+	lr := &io.LimitedReader{R: r, N: limit + 1}
+	for {
+		if len(buf) == cap(buf) {
+			buf = s.grow(buf, int(min(2*int64(cap(buf)), limit+1)))
+		}
+		n, err := lr.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	if int64(len(buf)) > limit {
+		return nil, ErrTooLarge
+	}
+	return buf, nil
+}
+
+// minOffHeap is the size from which an off-heap store maps its storage.
+const minOffHeap = 1 << 20
+
+// get returns the store's storage, emptied, with room for at least need
+// bytes: new storage of want bytes if the old is too small.
+func (s *Store) get(need, want int) []byte {
+	if s == nil {
+		return make([]byte, 0, want)
+	}
+	if cap(s.buf) >= need {
+		return s.buf[:0]
+	}
+	return s.replace(nil, want)
+}
+
+// grow returns storage with room for at least n bytes that begins with b,
+// which is the store's storage (or, for a nil store, any slice).
+func (s *Store) grow(b []byte, n int) []byte {
+	if n <= cap(b) {
+		return b
+	}
+	if s == nil {
+		return slices.Grow(b, n-len(b))
+	}
+	return s.replace(b, n)
+}
+
+// replace moves the store to new storage of at least n bytes holding b's
+// bytes, and frees the old storage: nothing may refer to it any more.
+func (s *Store) replace(b []byte, n int) []byte {
+	var next []byte
+	mapped := false
+	if s.OffHeap && n >= minOffHeap {
+		next, mapped = mapAnon(n)
+	}
+	if !mapped {
+		next = make([]byte, 0, n)
+	}
+	next = append(next[:0], b...)
+	s.Release()
+	s.buf, s.mapped = next, mapped
+	return next
+}
+
+// Release frees the store's storage. Nothing may refer to it any more.
+func (s *Store) Release() {
+	if s == nil {
+		return
+	}
+	if s.mapped {
+		_ = unmapAnon(s.buf[:cap(s.buf)]) // cannot fail on a mapping of its own
+	}
+	s.buf, s.mapped = nil, false
+}
