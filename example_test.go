@@ -105,3 +105,23 @@ func ExampleAPIError() {
 	// 401 invalid_auth
 	// check the token
 }
+
+// Lookup reaches what the typed view does not know: here a details field
+// the spec lacks, and an entity's payload whatever its type.
+func ExampleEntry_Lookup() {
+	var e auditlogs.Entry
+	raw := `{"id":"a1","action":"x_new_action","entity":{"type":"gizmo","gizmo":{"id":"G1"}},"details":{"x_new_field":[1,2]}}`
+	if err := e.UnmarshalJSON([]byte(raw)); err != nil {
+		log.Fatal(err)
+	}
+	v, ok := e.Lookup("details", "x_new_field")
+	fmt.Println(string(v), ok)
+	payload, _ := e.Lookup("entity", e.Entity.Type)
+	fmt.Println(string(payload))
+	_, ok = e.Lookup("details", "missing")
+	fmt.Println(ok)
+	// Output:
+	// [1,2] true
+	// {"id":"G1"}
+	// false
+}
