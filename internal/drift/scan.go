@@ -1,6 +1,7 @@
 package drift
 
 import (
+	"encoding/binary"
 	"fmt"
 	"strconv"
 	"unicode/utf16"
@@ -254,6 +255,16 @@ func (s *scanner) str() (raw []byte, escaped bool, err error) {
 	s.pos++
 	start := s.pos
 	for s.pos < len(d) {
+		// Eight bytes at a time while none of them needs attention.
+		for s.pos+8 <= len(d) && !special8(binary.LittleEndian.Uint64(d[s.pos:])) {
+			s.pos += 8
+		}
+		for s.pos < len(d) && plain[d[s.pos]] {
+			s.pos++
+		}
+		if s.pos == len(d) {
+			break
+		}
 		c := d[s.pos]
 		switch {
 		case c == '"':
@@ -295,6 +306,26 @@ func (s *scanner) str() (raw []byte, escaped bool, err error) {
 	}
 	return nil, false, s.errorf("unexpected end of input in a string")
 }
+
+// special8 reports whether any of the eight bytes of x is a quote, a
+// backslash or a control character (the bit tricks of "Bit Twiddling
+// Hacks": a zero byte of x^c is a byte equal to c; a byte below 0x20
+// borrows).
+func special8(x uint64) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	zero := func(v uint64) uint64 { return (v - ones) & ^v & highs }
+	below := (x - ones*0x20) & ^x & highs
+	return below|zero(x^(ones*'"'))|zero(x^(ones*'\\')) != 0
+}
+
+// plain says which bytes a string holds as they are: all but the quote,
+// the backslash and the control characters.
+var plain = func() (t [256]bool) {
+	for c := 0x20; c < 256; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
 
 func hex4(b []byte) (rune, bool) {
 	if len(b) < 4 {
