@@ -130,6 +130,7 @@ type aggregate struct {
 	descs     []string // schema kinds: Slack's type descriptions
 	count     int
 	exampleID string
+	first     int64 // the order of the entry exampleID is from
 }
 
 // pending is a finding of the entry being checked, before it is counted.
@@ -144,6 +145,7 @@ type pending struct {
 type Checker struct {
 	spec    spec
 	entries int
+	order   int64 // of the next entry: which one came first, across merges
 	found   map[string]map[string]*aggregate // kind, path
 	// Scratch of the entry being checked.
 	sc      scanner
@@ -187,6 +189,8 @@ func (c *Checker) Check(entry []byte) error {
 		return c.sc.errorf("data after the entry's closing brace")
 	}
 	c.entries++
+	order := c.order
+	c.order++
 	for i, p := range c.pending {
 		if c.seenBefore(i) {
 			continue
@@ -199,7 +203,7 @@ func (c *Checker) Check(entry []byte) error {
 		}
 		a := byPath[string(path)]
 		if a == nil {
-			a = &aggregate{kind: p.kind, path: string(path), exampleID: string(c.id)}
+			a = &aggregate{kind: p.kind, path: string(path), exampleID: string(c.id), first: order}
 			byPath[a.path] = a
 		}
 		a.seen |= p.seen
@@ -224,6 +228,31 @@ func (c *Checker) seenBefore(i int) bool {
 		}
 	}
 	return false
+}
+
+// merge adds what w counted to c; w is not used after.
+func (c *Checker) merge(w *Checker) {
+	c.entries += w.entries
+	for kind, byPath := range w.found {
+		mine := c.found[kind]
+		if mine == nil {
+			c.found[kind] = byPath
+			continue
+		}
+		for path, a := range byPath {
+			m := mine[path]
+			if m == nil {
+				mine[path] = a
+				continue
+			}
+			m.seen |= a.seen
+			m.spec |= a.spec
+			m.count += a.count
+			if a.first < m.first {
+				m.first, m.exampleID = a.first, a.exampleID
+			}
+		}
+	}
 }
 
 // Entries returns the number of entries checked without error.

@@ -431,3 +431,68 @@ func TestTypesList(t *testing.T) {
 		t.Errorf("empty list = %#v, want non-nil empty", got)
 	}
 }
+
+// TestCheckLinesInParallel: over many batches, CheckLines counts what
+// checking the lines one by one counts, example ids included, and reports
+// the first bad line whichever worker finds it.
+func TestCheckLinesInParallel(t *testing.T) {
+	corpus := auditlogstest.Synthetic(5*batchLines+17, 4)
+	var in strings.Builder
+	one := NewChecker()
+	for i, e := range corpus {
+		in.Write(e)
+		in.WriteString("\n")
+		if i%100 == 0 {
+			in.WriteString("\n") // blank lines count as lines
+		}
+		if err := one.Check(e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	lines := NewChecker()
+	if err := lines.CheckLines(strings.NewReader(in.String())); err != nil {
+		t.Fatal(err)
+	}
+	if lines.Entries() != one.Entries() || !findingsEqual(lines.Findings(), one.Findings()) || len(one.Findings()) == 0 {
+		t.Errorf("CheckLines: %d entries, %+v\none by one: %d entries, %+v", lines.Entries(), lines.Findings(), one.Entries(), one.Findings())
+	}
+	// A second file adds to the counts; its entries come after the first's.
+	if err := lines.CheckLines(strings.NewReader(string(corpus[0]) + "\n")); err != nil {
+		t.Fatal(err)
+	}
+	if err := one.Check(corpus[0]); err != nil {
+		t.Fatal(err)
+	}
+	if !findingsEqual(lines.Findings(), one.Findings()) {
+		t.Error("a second CheckLines does not add up like Check")
+	}
+
+	text := strings.Split(in.String(), "\n")
+	for _, bad := range [][]int{{3 * batchLines}, {4*batchLines + 2, 40}, {2, 5 * batchLines}} {
+		mangled := slices.Clone(text)
+		for _, l := range bad {
+			mangled[l-1] = `{"id":`
+		}
+		err := NewChecker().CheckLines(strings.NewReader(strings.Join(mangled, "\n")))
+		var le *LineError
+		if !errors.As(err, &le) || le.Line != slices.Min(bad) {
+			t.Errorf("bad lines %v: %v, want line %d", bad, err, slices.Min(bad))
+		}
+	}
+}
+
+// TestMerge: merged counts add up, and the example is the earliest entry's.
+func TestMerge(t *testing.T) {
+	late, early := NewChecker(), NewChecker()
+	late.order, early.order = 5, 2
+	if late.Check([]byte(`{"id":"late","zz":1}`)) != nil || early.Check([]byte(`{"id":"early","zz":"a"}`)) != nil {
+		t.Fatal("check failed")
+	}
+	c := NewChecker()
+	c.merge(late)
+	c.merge(early)
+	want := []Finding{{Kind: KindUnknownField, Path: "zz", Seen: []string{"string", "integer"}, Spec: []string{}, Count: 2, ExampleID: "early"}}
+	if got := c.Findings(); !findingsEqual(got, want) || c.Entries() != 2 {
+		t.Errorf("got %+v, %d entries; want %+v", got, c.Entries(), want)
+	}
+}
