@@ -145,7 +145,7 @@ type pending struct {
 type Checker struct {
 	spec    spec
 	entries int
-	order   int64 // of the next entry: which one came first, across merges
+	order   int64                            // of the next entry: which one came first, across merges
 	found   map[string]map[string]*aggregate // kind, path
 	// Scratch of the entry being checked.
 	sc      scanner
