@@ -518,9 +518,9 @@ func mapKeys(m map[string]string) func(func(string) bool) {
 
 var pool = sync.Pool{New: func() any { return NewChecker() }}
 
-// Check checks one entry and returns its findings (Count is then the
-// number of places: 1). It returns an error if entry is not a well-formed
-// JSON object.
+// Check checks one entry and returns its findings, each with Count 1. It
+// returns an error if entry is not a well-formed JSON object. It is safe
+// for concurrent use.
 func Check(entry []byte) ([]Finding, error) {
 	c := pool.Get().(*Checker)
 	defer func() {
