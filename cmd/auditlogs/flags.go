@@ -43,6 +43,7 @@ type cmdSpec struct {
 	name     string
 	synopsis string
 	about    string
+	exits    string // the exit codes, when they differ from the common ones
 	examples string
 }
 
@@ -129,7 +130,11 @@ func writeCmdUsage(w io.Writer, fs *flag.FlagSet, spec cmdSpec) {
 	if global := flagLines(fs, true); global != "" {
 		fmt.Fprintf(&b, "\nGlobal flags:\n%s", global)
 	}
-	b.WriteString("\nExit codes: 0 success, 1 runtime or API error, 2 usage error (run 'auditlogs help').\n")
+	if spec.exits != "" {
+		b.WriteString("\n" + spec.exits)
+	} else {
+		b.WriteString("\nExit codes: 0 success, 1 runtime or API error, 2 usage error (run 'auditlogs help').\n")
+	}
 	if spec.examples != "" {
 		fmt.Fprintf(&b, "\nExamples:\n%s\n", strings.TrimRight(spec.examples, "\n"))
 	}

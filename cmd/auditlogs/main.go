@@ -3,6 +3,7 @@
 //
 //	auditlogs logs      print events once, newest first (jsonl, table or csv)
 //	auditlogs tail      collect events continuously, crash-safe, resumable
+//	auditlogs drift     report what events carry that the spec does not describe
 //	auditlogs schemas   the object types the API knows and their fields
 //	auditlogs actions   the action names the API knows, by category
 //	auditlogs version   versions of the command, the library and Go
@@ -14,8 +15,9 @@
 //	go run ./cmd/auditlogs tail --demo --once
 //
 // The token comes from SLACK_AUDIT_TOKEN or --token-file, never from a flag
-// value. Exit codes: 0 success, 1 runtime or API error, 2 usage error, 130
-// interrupted (logs, schemas, actions; tail exits 0 on SIGINT and SIGTERM).
+// value. Exit codes: 0 success, 1 runtime or API error, 2 usage error, 3
+// drift found something the spec does not describe, 130 interrupted (logs,
+// drift, schemas, actions; tail exits 0 on SIGINT and SIGTERM).
 // Run "auditlogs help" and "auditlogs <command> --help" for the details.
 package main
 
@@ -34,7 +36,8 @@ const (
 	exitOK          = 0
 	exitError       = 1   // runtime or API error
 	exitUsage       = 2   // bad flag, bad value, unknown command, no token
-	exitInterrupted = 130 // logs, schemas or actions stopped by Ctrl-C
+	exitDrift       = 3   // drift found something the spec does not describe
+	exitInterrupted = 130 // logs, drift, schemas or actions stopped by Ctrl-C
 )
 
 func main() {
@@ -68,6 +71,7 @@ func init() {
 	commands = []command{
 		{"logs", "print audit events once, newest first", runLogs},
 		{"tail", "collect audit events continuously, resuming after a restart", runTail},
+		{"drift", "report what audit events carry that the spec does not describe", runDrift},
 		{"schemas", "list the object types the API knows and their fields", runSchemas},
 		{"actions", "list the action names the API knows, by category", runActions},
 		{"version", "print the version of auditlogs, its library and Go", runVersion},
@@ -159,7 +163,8 @@ Exit codes:
   0    success (tail: also when stopped by SIGINT or SIGTERM)
   1    runtime or API error: refused token, network, Slack, files
   2    usage error: bad flag or value, unknown command, no token
-  130  logs, schemas or actions interrupted (Ctrl-C)
+  3    drift: found something the spec does not describe
+  130  logs, drift, schemas or actions interrupted (Ctrl-C)
 
 Examples:
   auditlogs logs --demo --format table
@@ -167,6 +172,7 @@ Examples:
   auditlogs logs --token-file ~/.slack-audit --oldest 7d --format csv --out week.csv
   auditlogs tail --token-file /etc/auditlogs/token --state /var/lib/auditlogs/state.json --out /var/log/slack-audit.jsonl
   auditlogs actions --demo
+  auditlogs drift --from week.jsonl
 `)
 	io.WriteString(w, b.String())
 }
