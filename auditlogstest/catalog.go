@@ -12,7 +12,7 @@ var actionCategories = []struct {
 	actions []string
 }{
 	{"workspace_or_org", []string{"workspace_created", "workspace_deleted", "organization_created", "emoji_added", "emoji_removed", "emoji_renamed", "manual_export_started", "manual_export_completed", "scheduled_export_started", "pref.emoji_only_admins", "pref.required_minimum_mobile_version_changed", "pref.ent_required_browser", "pref.who_can_manage_shared_channels", "pref.sso_setting_changed", "pref.two_factor_auth_changed", "pref.dm_retention_changed", "pref.file_retention_changed"}},
-	{"user", []string{"user_login", "user_logout", "user_login_failed", "user_created", "user_deactivated", "user_reactivated", "role_change_to_admin", "role_change_to_owner", "role_change_to_user", "guest_created", "user_session_reset_by_admin", "user_session_invalidated", "user_email_updated"}},
+	{"user", []string{"user_login", "user_logout", "user_login_failed", "user_created", "user_deactivated", "user_reactivated", "role_change_to_admin", "role_change_to_owner", "role_change_to_user", "guest_created", "guest_deactivated", "user_session_reset_by_admin", "user_session_invalidated", "user_email_updated"}},
 	{"file", []string{"file_uploaded", "file_downloaded", "file_downloaded_blocked", "file_shared", "file_public_link_created", "file_public_link_revoked", "file_deleted"}},
 	{"channel", []string{"channel_created", "public_channel_created", "private_channel_created", "channel_deleted", "channel_archive", "channel_unarchive", "channel_renamed", "private_channel_converted_to_public", "public_channel_converted_to_private", "user_channel_join", "user_channel_leave", "channel_posting_permissions_updated", "channel_retention_changed", "channel_moved"}},
 	{"app", []string{"app_installed", "app_uninstalled", "app_scopes_expanded", "app_approved", "app_restricted", "app_resolved", "app_removed_from_whitelist", "app_token_preserved", "bot_token_upgraded", "bot_token_downgraded"}},
@@ -22,7 +22,7 @@ var actionCategories = []struct {
 	{"huddle", []string{"huddle_started", "huddle_ended", "huddle_participant_added"}},
 	{"role", []string{"role_assigned", "role_removed", "custom_role_created"}},
 	{"barrier", []string{"barrier_created", "barrier_updated", "barrier_deleted"}},
-	{"anomaly", []string{"anomaly"}},
+	{"anomaly", []string{"anomaly", "user_sessions_reset_by_anomaly_event_response"}},
 	{"workflow_v2", []string{"workflow_published", "workflow_unpublished", "workflow_created_from_template", "workflow_trigger_created"}},
 	{"workflow_builder", []string{"workflow_created", "workflow_deleted", "workflow_responses_csv_download"}},
 	{"subteam", []string{"subteam_created", "subteam_members_updated", "subteam_disabled"}},

@@ -39,6 +39,10 @@ func (p person) obj() obj {
 // slackUser is the actor of what Slack itself does.
 var slackUser = person{id: "USLACKUSER", name: "Slack", email: "", team: orgID}
 
+// slackSecurity is the actor when Slack's security team acts (it resets
+// credentials, for example).
+var slackSecurity = person{id: "USLACKSECURITY", name: "Slack Security", email: "", team: orgID}
+
 var firstNames = []string{
 	"Alice", "Bruno", "Chen", "Dana", "Emeka", "Fatima", "Gustavo", "Hana", "Ivan", "Jasmine",
 	"Kenji", "Leila", "Mateo", "Nadia", "Oscar", "Priya", "Quentin", "Rosa", "Søren", "Tamara",
@@ -218,7 +222,7 @@ var userAgents = []string{
 	"com.Slack/24120010 (Pixel 8 Pro; Android 15)",
 }
 
-var anomalyReasons = []string{"ip_address", "user_agent", "asn", "session_fingerprint", "tor", "excessive_downloads", "unexpected_client", "unexpected_scraping"}
+var anomalyReasons = []string{"ip_address", "user_agent", "asn", "session_fingerprint", "tor", "excessive_downloads", "unexpected_user_agent", "unexpected_scraping", "excessive_file_shares"}
 
 var cities = []string{"Reno, Nevada", "Berlin, Germany", "São Paulo, Brazil", "Lagos, Nigeria", "Singapore", "Toronto, Canada", "Warsaw, Poland", "Osaka, Japan"}
 

@@ -18,11 +18,14 @@ import (
 // documents plus one it does not ("salesforce_record"), puts unknown fields at
 // every level of a few entries, lets several entries share a second, uses a
 // non-UUID id now and then, and varies the shapes Slack varies
-// (context.session_id as number or string, details.succeeded_users as array or
-// JSON-in-a-string, new_value/previous_value as string, array or object, empty
-// ip_address, integers beyond 32 bits, the USLACKUSER actor). Every entity
-// type and variant appears once n is at least 64. Entries average about 700
-// bytes. n <= 0 gives an empty, non-nil slice.
+// (context.session_id as number, string, null or missing, details.succeeded_users
+// as array or JSON-in-a-string, new_value/previous_value as string, array or
+// object, empty ua and ip_address, empty file types and titles, integers beyond
+// 32 bits, details.reason as a list and as a string, anomaly events with
+// action_timestamp in microseconds and in milliseconds and their other details,
+// the USLACKUSER and USLACKSECURITY actors, Slackbot acting for a user). Every
+// entity type and variant appears once n is at least 64. Entries average about
+// 700 bytes. n <= 0 gives an empty, non-nil slice.
 func Synthetic(n int, seed int64) []json.RawMessage {
 	recs := synthesize(n, seed)
 	out := make([]json.RawMessage, len(recs))
@@ -104,6 +107,7 @@ type event struct {
 	location   place
 	locType    string
 	ua, ip     string
+	session    sessionKind
 	app        obj // context.app, if any
 	details    obj // nil: no details at all
 	ctxExtra   obj
@@ -111,9 +115,19 @@ type event struct {
 	unknownFields bool
 }
 
+// sessionKind says how an event carries context.session_id.
+type sessionKind uint8
+
+const (
+	sessionSome    sessionKind = iota // a number or a string, by chance
+	sessionNull                       // null, as on events Slack runs itself
+	sessionMissing                    // no session_id member at all
+)
+
 type synthGen struct {
-	r    *rng
-	date int64 // date_create of the event being generated
+	r         *rng
+	date      int64 // date_create of the event being generated
+	anomalies int   // anomaly events of the "anomaly" template so far
 }
 
 // newEvent starts an event by an ordinary user in their own workspace.
@@ -189,6 +203,22 @@ func (g *synthGen) sessionID(i int) any {
 	return n
 }
 
+// sessionOf decides how entry i carries its session: as the event says, and
+// otherwise null in about 2% of entries (and in the 3rd) and missing in about
+// 4% (and in the 4th), as in real data.
+func (g *synthGen) sessionOf(e *event, i int) sessionKind {
+	if e.session != sessionSome {
+		return e.session
+	}
+	switch x := g.r.intn(100); {
+	case x < 2 || i == 3:
+		return sessionNull
+	case x < 6 || i == 4:
+		return sessionMissing
+	}
+	return sessionSome
+}
+
 func (g *synthGen) someUsers(k int) []string {
 	out := make([]string, k)
 	for i := range out {
@@ -240,18 +270,31 @@ func (g *synthGen) asAdmin(e *event) {
 	g.locate(e, e.actor)
 }
 
-// bySlack makes Slack itself the actor: no browser, often no IP address.
-func bySlack(e *event) {
-	e.actor = slackUser
+// bySlack makes Slack itself the actor: no user agent, no IP address, a
+// null session, as real events Slack runs show.
+func bySlack(e *event) { byStaff(e, slackUser) }
+
+// byStaff makes p, Slack itself or its security team, the actor.
+func byStaff(e *event, p person) {
+	e.actor = p
 	e.location, e.locType = org, "enterprise"
-	e.ua = "Slack/1.0 (audit-system)"
-	e.ip = ""
+	e.ua, e.ip, e.session = "", "", sessionNull
 }
 
 // viaApp says the action came through an app.
 func viaApp(e *event, a app) {
 	e.app = obj{{"id", a.id}, {"name", a.name}, {"is_distributed", a.distributed}, {"is_directory_approved", a.approved}, {"scopes", a.botScopes}}
 	e.ua = "Slack-API-Client/2.0 (+https://api.slack.com)"
+}
+
+// anomalyTime returns details.action_timestamp of an anomaly: up to two
+// minutes before the event, in microseconds, or in milliseconds (ms).
+func (g *synthGen) anomalyTime(ms bool) int64 {
+	ts := g.ago(120)*1_000_000 + g.r.between(0, 999_999)
+	if ms {
+		ts /= 1000
+	}
+	return ts
 }
 
 // ago returns a time up to maxAgo seconds before the event.
@@ -277,18 +320,68 @@ var templates = []template{
 		e.action = "user_logout"
 		g.userEntity(e, e.actor)
 	}},
-	{"anomaly", 15, func(g *synthGen, e *event) {
+	{"anomaly", 9, func(g *synthGen, e *event) {
 		e.action = "anomaly"
 		g.userEntity(e, e.actor)
 		reasons := []string{pick(g.r, anomalyReasons)}
 		if g.r.chance(0.4) {
 			reasons = append(reasons, pick(g.r, anomalyReasons))
 		}
-		ts := g.ago(120)*1_000_000 + g.r.between(0, 999_999) // microseconds
-		if g.r.chance(0.3) {
-			ts /= 1000 // and sometimes milliseconds
+		if g.anomalies++; g.anomalies == 1 {
+			reasons = []string{"ip_address", "user_agent"} // the first has every detail
 		}
-		e.details = obj{{"action_timestamp", ts}, {"location", pick(g.r, cities)}, {"previous_ip_address", g.ip()}, {"previous_ua", pick(g.r, userAgents)}, {"reason", reasons}}
+		// Microseconds in most events, milliseconds in some.
+		e.details = obj{{"action_timestamp", g.anomalyTime(g.r.chance(0.3))}, {"location", pick(g.r, cities)}}
+		prevIP, prevUA := "", "" // empty when they did not change
+		for _, r := range reasons {
+			switch r {
+			case "ip_address", "asn", "tor":
+				prevIP = g.ip()
+			case "user_agent", "unexpected_user_agent":
+				prevUA = pick(g.r, userAgents)
+			}
+		}
+		e.details = append(e.details, kv{"previous_ip_address", prevIP}, kv{"previous_ua", prevUA}, kv{"reason", reasons})
+		if prevIP != "" {
+			e.details = e.details.add("ip_address_details", pick(g.r, [][]string{{"new-asn"}, {"new-asn", "cloud-asn"}, {"in-ioc-list"}}))
+		}
+		if prevUA != "" {
+			e.details = e.details.add("user_agent_change_details", pick(g.r, [][]string{{"browser_version"}, {"os", "browser"}}))
+		}
+	}},
+	{"anomaly_unexpected_client", 3, func(g *synthGen, e *event) {
+		e.action = "anomaly"
+		g.userEntity(e, e.actor)
+		client := pick(g.r, []string{"python-requests", "curl", "Go-http-client"})
+		e.ua = client + "/1.0"
+		e.details = obj{{"action_timestamp", g.anomalyTime(true)}, {"location", pick(g.r, cities)}, {"previous_ip_address", ""}, {"previous_ua", ""},
+			{"reason", []string{"unexpected_client"}}, {"detected_client", client}, {"detected_os", pick(g.r, []string{"", "linux", "windows"})}}
+	}},
+	{"anomaly_api_call_volume", 3, func(g *synthGen, e *event) {
+		e.action = "anomaly"
+		g.userEntity(e, e.actor)
+		viaApp(e, pick(g.r, apps))
+		e.details = obj{{"action_timestamp", g.anomalyTime(false)}, {"location", pick(g.r, cities)}, {"previous_ip_address", ""}, {"previous_ua", ""},
+			{"reason", []string{"unexpected_api_call_volume"}}, {"api_call_method", pick(g.r, []string{"conversations.history", "files.list", "users.list"})}}
+	}},
+	{"sessions_reset_by_anomaly", 2, func(g *synthGen, e *event) {
+		u := e.actor
+		bySlack(e)
+		e.action = "user_sessions_reset_by_anomaly_event_response"
+		g.userEntity(e, u)
+	}},
+	{"session_invalidated_by_security", 1, func(g *synthGen, e *event) {
+		u := e.actor
+		byStaff(e, slackSecurity)
+		e.action = "user_session_invalidated"
+		g.userEntity(e, u)
+		// reason is a plain string on actions other than anomaly.
+		e.details = obj{{"reason", pick(g.r, []string{"credentials_leaked", "suspicious_activity"})}}
+	}},
+	{"guest_deactivated", 3, func(g *synthGen, e *event) {
+		bySlack(e)
+		e.action = "guest_deactivated"
+		g.userEntity(e, pick(g.r, users))
 	}},
 	{"user_created_array", 6, func(g *synthGen, e *event) {
 		g.asAdmin(e)
@@ -328,6 +421,12 @@ var templates = []template{
 		e.action = "file_uploaded"
 		g.fileEntity(e)
 	}},
+	{"file_untitled", 2, func(g *synthGen, e *event) {
+		// A file without a type or a title: both come as "".
+		e.action = pick(g.r, []string{"file_uploaded", "file_deleted"})
+		id := slackID(g.r, "F0", 9)
+		g.setEntity(e, "file", id, obj{{"id", id}, {"name", "untitled"}, {"filetype", ""}, {"title", ""}})
+	}},
 	{"file_shared", 25, func(g *synthGen, e *event) {
 		e.action = "file_shared"
 		g.fileEntity(e)
@@ -353,6 +452,13 @@ var templates = []template{
 		if g.r.chance(0.4) {
 			e.details = obj{{"inviter", inviter(pick(g.r, users))}, {"is_workflow", g.r.chance(0.1)}}
 		}
+	}},
+	{"channel_renamed_by_slackbot", 3, func(g *synthGen, e *event) {
+		// Slackbot acting for the user named as the actor.
+		e.action = "channel_renamed"
+		c := g.channelEntity(e)
+		ts := strconv.FormatInt(g.date-g.r.between(1, 30), 10) + ".000" + strconv.FormatInt(g.r.between(100, 999), 10)
+		e.ctxExtra = obj{{"acting_agent", "Slackbot"}, {"agent_message", obj{{"team", e.actor.team}, {"channel_id", c.id}, {"message_ts", ts}, {"thread_ts", ts}}}}
 	}},
 	{"user_channel_leave", 25, func(g *synthGen, e *event) {
 		e.action = "user_channel_leave"
@@ -578,16 +684,23 @@ func (g *synthGen) encode(b []byte, e *event, date int64, i int) ([]byte, record
 		{"location", obj{{"type", e.locType}, {"id", e.location.id}, {"name", e.location.name}, {"domain", e.location.domain}}},
 		{"ua", e.ua},
 		{"ip_address", e.ip},
-		{"session_id", g.sessionID(i)},
+	}
+	switch g.sessionOf(e, i) {
+	case sessionSome:
+		ctx = ctx.add("session_id", g.sessionID(i))
+	case sessionNull:
+		ctx = ctx.add("session_id", nil)
 	}
 	if e.app != nil {
 		ctx = ctx.add("app", e.app)
 	}
 	ctx = append(ctx, e.ctxExtra...)
 	if e.unknownFields {
-		ctx = ctx.add("acting_agent", "Slackbot").
-			add("agent_message", obj{{"team", e.actor.team}, {"channel_id", channels[0].id}, {"message_ts", "1766000000.000100"}, {"thread_ts", "1766000000.000100"}}).
-			add("device", obj{{"managed", true}, {"platform", "macos"}})
+		if e.ctxExtra == nil {
+			ctx = ctx.add("acting_agent", "Slackbot").
+				add("agent_message", obj{{"team", e.actor.team}, {"channel_id", channels[0].id}, {"message_ts", "1766000000.000100"}, {"thread_ts", "1766000000.000100"}})
+		}
+		ctx = ctx.add("device", obj{{"managed", true}, {"platform", "macos"}})
 	}
 	o := obj{
 		{"id", rec.id},

@@ -115,7 +115,11 @@ func TestSyntheticCorpus(t *testing.T) {
 			if actorID == "USLACKUSER" {
 				seen["USLACKUSER"] = true
 			}
-			switch s := e.Context["session_id"]; {
+			switch s, ok := e.Context["session_id"]; {
+			case !ok:
+				seen["session_id missing"] = true
+			case string(s) == "null":
+				seen["session_id null"] = true
 			case len(s) > 0 && s[0] == '"':
 				seen["session_id string"] = true
 			case len(s) > 0:
@@ -123,6 +127,34 @@ func TestSyntheticCorpus(t *testing.T) {
 			}
 			if string(e.Context["ip_address"]) == `""` {
 				seen["empty ip_address"] = true
+			}
+			if string(e.Context["ua"]) == `""` {
+				seen["empty ua"] = true
+			}
+			if len(e.Context["acting_agent"]) > 0 && len(e.Context["agent_message"]) > 0 {
+				seen["acting_agent with agent_message"] = true
+			}
+			if actorID == "USLACKSECURITY" {
+				seen["USLACKSECURITY"] = true
+			}
+			if file := e.Entity["file"]; len(file) > 0 && bytes.Contains(file, []byte(`"filetype":"","title":""`)) {
+				seen["file without filetype and title"] = true
+			}
+			if ts := e.Details["action_timestamp"]; len(ts) > 0 {
+				seen[map[int]string{13: "action_timestamp in ms", 16: "action_timestamp in µs"}[len(ts)]] = true
+			}
+			for _, k := range []string{"ip_address_details", "user_agent_change_details", "detected_client", "api_call_method"} {
+				if len(e.Details[k]) > 0 {
+					seen[k] = true
+				}
+			}
+			for _, k := range []string{"previous_ip_address", "previous_ua"} {
+				if string(e.Details[k]) == `""` {
+					seen["empty "+k] = true
+				}
+			}
+			if v := e.Details["reason"]; len(v) > 0 && v[0] == '"' {
+				seen["reason string"] = true
 			}
 			if e.Details == nil {
 				seen["no details"] = true
@@ -179,6 +211,10 @@ func TestSyntheticCorpus(t *testing.T) {
 			"succeeded_users array", "succeeded_users string",
 			"new_value string", "new_value array", "new_value object", "previous_value string", "previous_value array", "previous_value object",
 			"exporting_team_id beyond 32 bits", "anomaly with reason array and integer action_timestamp",
+			"session_id null", "session_id missing", "empty ua", "acting_agent with agent_message", "USLACKSECURITY",
+			"file without filetype and title", "action_timestamp in ms", "action_timestamp in µs",
+			"ip_address_details", "user_agent_change_details", "detected_client", "api_call_method",
+			"empty previous_ip_address", "empty previous_ua", "reason string",
 			"unknown top-level field", "unknown actor.user field", "unknown context field", "unknown entity payload field", "unknown details field",
 		} {
 			if !seen[want] {

@@ -23,6 +23,15 @@ const (
 	BearerAuthScopes bearerAuthContextKey = "bearerAuth.Scopes"
 )
 
+// ActionTimestamp When the action an `anomaly` event reports happened
+// (`details.action_timestamp`): an integer Unix time, in
+// **microseconds** (16 digits, such as `1644428253989994`) in most
+// events and in **milliseconds** (13 digits, such as `1644428253989`)
+// in some; tell the two apart by the number of digits. The entry's
+// `date_create` stays in seconds. One SDK types the field as a string,
+// so a string of digits is accepted too.
+type ActionTimestamp = flex.Scalar
+
 // ActionsResponse The answer of `GET /actions`.
 type ActionsResponse struct {
 	// Actions The action names, by category (such as `workspace_or_org`, `user`,
@@ -33,8 +42,9 @@ type ActionsResponse struct {
 // Actor Who performed the action. Usually `{"type": "user", "user": {...}}`. A
 // user ID of `USLACKUSER` means Slack itself (an event without a human
 // actor); Slack's documentation also names `USLACKSECURITY`, for
-// credentials reset by Slack's security team. Other actor types may
-// appear; decode them without failing.
+// credentials reset by Slack's security team, and `USLACKBOT` for
+// Slackbot. When Slackbot acts for a user, `context.acting_agent` says
+// so. Other actor types may appear; decode them without failing.
 type Actor struct {
 	// Type The actor's type, so far `user`. Other values may appear.
 	Type string `json:"type"`
@@ -123,8 +133,9 @@ type AuditEntry struct {
 	// Actor Who performed the action. Usually `{"type": "user", "user": {...}}`. A
 	// user ID of `USLACKUSER` means Slack itself (an event without a human
 	// actor); Slack's documentation also names `USLACKSECURITY`, for
-	// credentials reset by Slack's security team. Other actor types may
-	// appear; decode them without failing.
+	// credentials reset by Slack's security team, and `USLACKBOT` for
+	// Slackbot. When Slackbot acts for a user, `context.acting_agent` says
+	// so. Other actor types may appear; decode them without failing.
 	Actor Actor `json:"actor"`
 
 	// Context Where and how the action happened: the workspace or organization, the
@@ -215,7 +226,8 @@ type Channel struct {
 // client's user agent and IP address, the session, and the app or agent
 // involved. Slack may add more fields.
 type Context struct {
-	// ActingAgent The agent that acted on the user's behalf, for example `Slackbot`.
+	// ActingAgent The agent that acted on the user's behalf, for example `Slackbot`
+	// when Slackbot acts for the user named in `actor`.
 	ActingAgent string `json:"acting_agent,omitempty"`
 
 	// AgentMessage With `context.acting_agent`, the message tied to the agent's action
@@ -226,18 +238,23 @@ type Context struct {
 	// an event was triggered (`context.app`).
 	App *App `json:"app,omitempty"`
 
-	// IPAddress The IP address the action came from. May be empty.
+	// IPAddress The IP address the action came from. May be `""`, as `ua` may.
 	IPAddress string `json:"ip_address,omitempty"`
 
 	// Location Where the action took place: a workspace or the enterprise organization.
 	Location *Location `json:"location,omitempty"`
 
-	// SessionID A session identifier whose JSON type varies between events: a number in
-	// some, a string (such as `"847288190092"`) in others. Used for
-	// `context.session_id` and `details.action_timestamp`.
+	// SessionID The session the action was taken in (`context.session_id`). Its JSON
+	// type varies between events: a number in most, a string of digits
+	// (such as `"847288190092"`) in others, `null` in some (Slack's own
+	// `public_channel_created` example, and events Slack runs itself, such
+	// as `guest_deactivated`), and it is missing in many. Treat `null` as
+	// missing.
 	SessionID SessionID `json:"session_id,omitempty"`
 
-	// UA The user agent of the client that performed the action.
+	// UA The user agent of the client that performed the action. May be
+	// `""`, often together with a `null` `session_id`, on events Slack
+	// runs itself (such as `guest_deactivated`).
 	UA string `json:"ua,omitempty"`
 }
 
@@ -254,10 +271,14 @@ type Details struct {
 	// Action A sub-action tied to the event (seen on `usergroup_updated`).
 	Action string `json:"action,omitempty"`
 
-	// ActionTimestamp A session identifier whose JSON type varies between events: a number in
-	// some, a string (such as `"847288190092"`) in others. Used for
-	// `context.session_id` and `details.action_timestamp`.
-	ActionTimestamp SessionID `json:"action_timestamp,omitempty"`
+	// ActionTimestamp When the action an `anomaly` event reports happened
+	// (`details.action_timestamp`): an integer Unix time, in
+	// **microseconds** (16 digits, such as `1644428253989994`) in most
+	// events and in **milliseconds** (13 digits, such as `1644428253989`)
+	// in some; tell the two apart by the number of digits. The entry's
+	// `date_create` stays in seconds. One SDK types the field as a string,
+	// so a string of digits is accepted too.
+	ActionTimestamp ActionTimestamp `json:"action_timestamp,omitempty"`
 
 	// Actor An actor tied to the action (seen on canvas and list access events).
 	Actor string `json:"actor,omitempty"`
@@ -280,6 +301,9 @@ type Details struct {
 	// AffectedUsers Any JSON value, kept as it came. Used for fields whose shape is not
 	// known or not settled.
 	AffectedUsers FreeForm `json:"affected_users,omitempty"`
+
+	// APICallMethod The API method called, on `anomaly` events with the `unexpected_api_call_volume` reason.
+	APICallMethod string `json:"api_call_method,omitempty"`
 
 	// AppID An app ID tied to the action.
 	AppID string `json:"app_id,omitempty"`
@@ -401,6 +425,12 @@ type Details struct {
 	// Destructive A destructive flag tied to the action.
 	Destructive bool `json:"destructive,omitempty"`
 
+	// DetectedClient The client Slack detected, on `anomaly` events with the `unexpected_client` reason.
+	DetectedClient string `json:"detected_client,omitempty"`
+
+	// DetectedOS The operating system Slack detected, on `anomaly` events with the `unexpected_client` reason; may be empty.
+	DetectedOS string `json:"detected_os,omitempty"`
+
 	// DisconnectingTeam The ID of the team that disconnected a shared channel.
 	DisconnectingTeam string `json:"disconnecting_team,omitempty"`
 
@@ -508,6 +538,10 @@ type Details struct {
 	// not described.
 	Inviter *DetailsUser `json:"inviter,omitempty"`
 
+	// IPAddressDetails On `anomaly` events, what is unusual about the IP address, such as
+	// `new-asn`, `cloud-asn` or `in-ioc-list` (new values appear).
+	IPAddressDetails []string `json:"ip_address_details,omitempty"`
+
 	// IsAllowed Whether something was allowed.
 	IsAllowed bool `json:"is_allowed,omitempty"`
 
@@ -553,7 +587,7 @@ type Details struct {
 	// LinkedChannelID The ID of a linked channel (seen on `canvas_opened`).
 	LinkedChannelID string `json:"linked_channel_id,omitempty"`
 
-	// Location A place name, such as `Reno, Nevada` (seen on `anomaly` events).
+	// Location Where the action came from, a place name such as `Reno, Nevada` or `Tokyo, JP` (seen on `anomaly` events).
 	Location string `json:"location,omitempty"`
 
 	// MatchedRule A rule in `details.matched_rule` and `details.rules_checked`: its
@@ -629,7 +663,7 @@ type Details struct {
 	// PrefName The name of a preference.
 	PrefName string `json:"pref_name,omitempty"`
 
-	// PreviousIPAddress The IP address used before (seen on `anomaly` events); may be empty.
+	// PreviousIPAddress The IP address used before (seen on `anomaly` events); `""` when it did not change.
 	PreviousIPAddress string `json:"previous_ip_address,omitempty"`
 
 	// PreviousProfile A user profile, before (`previous_profile`) or after (`new_profile`) a
@@ -639,7 +673,7 @@ type Details struct {
 	// PreviousScopes The scopes before the change.
 	PreviousScopes []string `json:"previous_scopes,omitempty"`
 
-	// PreviousUA The user agent used before (seen on `anomaly` events); may be empty.
+	// PreviousUA The user agent used before (seen on `anomaly` events); `""` when it did not change.
 	PreviousUA string `json:"previous_ua,omitempty"`
 
 	// PreviousValue A setting's value whose JSON form varies: a string (such as
@@ -659,10 +693,18 @@ type Details struct {
 	// ReadOnly A read-only flag tied to the action.
 	ReadOnly bool `json:"read_only,omitempty"`
 
-	// Reason A list of strings whose JSON form varies: a string array, a string
-	// holding a JSON-encoded string array (such as `"[\"U1\",\"U2\"]"`), or a
-	// single plain string.
-	Reason StringList `json:"reason,omitempty"`
+	// Reason Why the event happened (`details.reason`). On `anomaly` events, an
+	// array of strings naming what Slack found unusual, one or more of
+	// (new ones appear, so this is not an enum): `asn`,
+	// `excessive_downloads`, `excessive_file_shares`,
+	// `excessive_malware_uploads`, `ip_address`, `potential_spam`,
+	// `search_volume` (retired in 2025), `session_fingerprint`,
+	// `spoofed_user_agent`, `tor`, `unexpected_admin_action`,
+	// `unexpected_api_call_volume`, `unexpected_client`,
+	// `unexpected_credential_testing`, `unexpected_message_deletion`,
+	// `unexpected_scraping`, `unexpected_user_agent`, `user_agent`. On other
+	// actions Slack documents it as a plain string.
+	Reason Reason `json:"reason,omitempty"`
 
 	// RemovedUserCount The number of users removed.
 	RemovedUserCount int64 `json:"removed_user_count,omitempty"`
@@ -809,9 +851,11 @@ type Details struct {
 	// User A user ID tied to the action (seen on `list_access_added`).
 	User string `json:"user,omitempty"`
 
-	// UserAgentChangeDetails Any JSON value, kept as it came. Used for fields whose shape is not
-	// known or not settled.
-	UserAgentChangeDetails FreeForm `json:"user_agent_change_details,omitempty"`
+	// UserAgentChangeDetails What changed in the user agent, on `anomaly` events whose `reason`
+	// names the user agent (`user_agent`, `unexpected_user_agent`,
+	// `spoofed_user_agent`). An array so far, whose items Slack does not
+	// document, so any JSON value is accepted and kept as it came.
+	UserAgentChangeDetails UserAgentChangeDetails `json:"user_agent_change_details,omitempty"`
 
 	// UserIds User IDs tied to the action.
 	UserIds []string `json:"user_ids,omitempty"`
@@ -1063,7 +1107,7 @@ type ErrorResponse struct {
 
 // File The payload of a `file` entity.
 type File struct {
-	// Filetype The file's type, such as `pdf`.
+	// Filetype The file's type, such as `pdf`; may be `""`.
 	Filetype string `json:"filetype,omitempty"`
 
 	// ID The file ID, such as `F0123ABCDEF`.
@@ -1072,7 +1116,7 @@ type File struct {
 	// Name The file's name.
 	Name string `json:"name,omitempty"`
 
-	// Title The file's title.
+	// Title The file's title; may be `""`.
 	Title string `json:"title,omitempty"`
 }
 
@@ -1219,6 +1263,19 @@ type Profile struct {
 	RealName string `json:"real_name,omitempty"`
 }
 
+// Reason Why the event happened (`details.reason`). On `anomaly` events, an
+// array of strings naming what Slack found unusual, one or more of
+// (new ones appear, so this is not an enum): `asn`,
+// `excessive_downloads`, `excessive_file_shares`,
+// `excessive_malware_uploads`, `ip_address`, `potential_spam`,
+// `search_volume` (retired in 2025), `session_fingerprint`,
+// `spoofed_user_agent`, `tor`, `unexpected_admin_action`,
+// `unexpected_api_call_volume`, `unexpected_client`,
+// `unexpected_credential_testing`, `unexpected_message_deletion`,
+// `unexpected_scraping`, `unexpected_user_agent`, `user_agent`. On other
+// actions Slack documents it as a plain string.
+type Reason = flex.Strings
+
 // ResponseMetadata Paging information of a `GET /logs` page. May be missing or empty
 // (`{}`), which means there are no more pages.
 type ResponseMetadata struct {
@@ -1265,9 +1322,12 @@ type SchemasResponse struct {
 	Schemas []SchemaDescription `json:"schemas,omitempty"`
 }
 
-// SessionID A session identifier whose JSON type varies between events: a number in
-// some, a string (such as `"847288190092"`) in others. Used for
-// `context.session_id` and `details.action_timestamp`.
+// SessionID The session the action was taken in (`context.session_id`). Its JSON
+// type varies between events: a number in most, a string of digits
+// (such as `"847288190092"`) in others, `null` in some (Slack's own
+// `public_channel_created` example, and events Slack runs itself, such
+// as `guest_deactivated`), and it is missing in many. Treat `null` as
+// missing.
 type SessionID = flex.Scalar
 
 // SettingValue A setting's value whose JSON form varies: a string (such as
@@ -1313,7 +1373,7 @@ type User struct {
 	// Email The user's email address.
 	Email string `json:"email,omitempty"`
 
-	// ID The user ID, such as `W123AB456`; `USLACKUSER` stands for Slack itself and `USLACKSECURITY` for Slack's security team.
+	// ID The user ID, such as `W123AB456`; `USLACKUSER` stands for Slack itself, `USLACKSECURITY` for Slack's security team and `USLACKBOT` for Slackbot.
 	ID string `json:"id,omitempty"`
 
 	// Name The user's name.
@@ -1322,6 +1382,12 @@ type User struct {
 	// Team The ID of the workspace or organization the user belongs to (for example `T0123AB456` or `E1701NCCA`).
 	Team string `json:"team,omitempty"`
 }
+
+// UserAgentChangeDetails What changed in the user agent, on `anomaly` events whose `reason`
+// names the user agent (`user_agent`, `unexpected_user_agent`,
+// `spoofed_user_agent`). An array so far, whose items Slack does not
+// document, so any JSON value is accepted and kept as it came.
+type UserAgentChangeDetails = json.RawMessage
 
 // Workflow The payload of a `workflow` entity.
 type Workflow struct {

@@ -100,7 +100,7 @@ var (
 		secondary_authentication_method client_ja3_fingerprint previous_ip_address previous_ua location pref_name
 		email md5_hash folder_bookmark_id tool tool_name service_type server_name server_url
 		mcp_client_inferred_behavior source decision permission_key uri executor_id skill_id idp_entity_id
-		reason action_timestamp
+		reason action_timestamp ip_address_details detected_client detected_os api_call_method
 		mobile_only web_only non_sso_only is_workflow is_internal_integration granular_bot_token
 		app_previously_resolved app_previously_approved desktop_app_browser_quit is_token_rotation_enabled_app
 		is_external_limited is_error permissions_updated is_channel_canvas is_slack_provided_template

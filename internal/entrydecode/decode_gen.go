@@ -270,6 +270,8 @@ func decodeDetails(d *Decoder, v *gen.Details) {
 			d.string(&v.AdminAppID)
 		case "affected_users":
 			d.raw(&v.AffectedUsers)
+		case "api_call_method":
+			d.string(&v.APICallMethod)
 		case "app_id":
 			d.string(&v.AppID)
 		case "app_owner_id":
@@ -348,6 +350,10 @@ func decodeDetails(d *Decoder, v *gen.Details) {
 			d.string(&v.DestinationTeam)
 		case "destructive":
 			d.bool(&v.Destructive)
+		case "detected_client":
+			d.string(&v.DetectedClient)
+		case "detected_os":
+			d.string(&v.DetectedOS)
 		case "disconnecting_team":
 			d.string(&v.DisconnectingTeam)
 		case "duration":
@@ -414,6 +420,8 @@ func decodeDetails(d *Decoder, v *gen.Details) {
 			d.string(&v.InviteID)
 		case "inviter":
 			decodePointer(d, &v.Inviter, decodeDetailsUser)
+		case "ip_address_details":
+			decodeArray(d, &v.IPAddressDetails, (*fastDecoder).string)
 		case "is_allowed":
 			d.bool(&v.IsAllowed)
 		case "is_channel_canvas":
