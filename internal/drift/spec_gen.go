@@ -13,7 +13,7 @@ var specNodes = []node{
 		"context":     4,
 		"date_create": 11,
 		"details":     12,
-		"entity":      36,
+		"entity":      37,
 		"id":          1,
 	}},
 	// 1: action
@@ -73,21 +73,22 @@ var specNodes = []node{
 		"type":   1,
 	}},
 	// 10: context.session_id
-	{types: TypeString | TypeInteger, values: -1, items: -1},
+	{types: TypeString | TypeInteger | TypeNull, values: -1, items: -1},
 	// 11: date_create
 	{types: TypeInteger, values: -1, items: -1},
 	// 12: details
 	{types: TypeObject, values: -1, items: -1, members: map[string]int32{
 		"access_level":                    1,
 		"action":                          1,
-		"action_timestamp":                10,
+		"action_timestamp":                13,
 		"actor":                           1,
 		"added_team_id":                   1,
 		"added_to_allow":                  7,
 		"added_user_count":                11,
 		"added_user_error_count":          11,
 		"admin_app_id":                    1,
-		"affected_users":                  13,
+		"affected_users":                  14,
+		"api_call_method":                 1,
 		"app_id":                          1,
 		"app_owner_id":                    1,
 		"app_previously_approved":         8,
@@ -95,16 +96,16 @@ var specNodes = []node{
 		"approval_type":                   1,
 		"approver_id":                     1,
 		"argument_keys":                   7,
-		"arguments":                       13,
-		"attributes":                      14,
+		"arguments":                       14,
+		"attributes":                      15,
 		"authentication_method":           1,
 		"authentication_mode":             1,
 		"barrier_id":                      1,
 		"barriered_from_usergroup_ids":    7,
 		"bot_id":                          1,
 		"bot_scopes":                      7,
-		"can_huddle":                      17,
-		"can_thread":                      18,
+		"can_huddle":                      18,
+		"can_thread":                      19,
 		"cell_date_updated":               11,
 		"changed_permissions":             7,
 		"channel":                         1,
@@ -127,13 +128,15 @@ var specNodes = []node{
 		"desktop_app_browser_quit":        8,
 		"destination_team":                1,
 		"destructive":                     8,
+		"detected_client":                 1,
+		"detected_os":                     1,
 		"disconnecting_team":              1,
 		"duration":                        11,
 		"email":                           1,
-		"enable_at_channel":               17,
-		"enable_at_here":                  17,
+		"enable_at_channel":               18,
+		"enable_at_here":                  18,
 		"enterprise":                      1,
-		"entity_ids":                      13,
+		"entity_ids":                      14,
 		"entity_team":                     1,
 		"entity_type":                     1,
 		"executor_id":                     1,
@@ -146,7 +149,7 @@ var specNodes = []node{
 		"external_organization_name":      1,
 		"external_user_email":             1,
 		"external_user_id":                1,
-		"failed_users":                    19,
+		"failed_users":                    20,
 		"file_id":                         1,
 		"folder_bookmark_id":              1,
 		"functions":                       7,
@@ -159,7 +162,8 @@ var specNodes = []node{
 		"initiated_by":                    1,
 		"installer_user_id":               1,
 		"invite_id":                       1,
-		"inviter":                         20,
+		"inviter":                         21,
+		"ip_address_details":              7,
 		"is_allowed":                      8,
 		"is_channel_canvas":               8,
 		"is_error":                        8,
@@ -171,51 +175,51 @@ var specNodes = []node{
 		"is_slack_provided_template":      8,
 		"is_token_rotation_enabled_app":   8,
 		"is_workflow":                     8,
-		"kicker":                          20,
+		"kicker":                          21,
 		"label":                           1,
 		"linked_channel_id":               1,
 		"location":                        1,
-		"matched_rule":                    21,
+		"matched_rule":                    22,
 		"mcp_client_inferred_behavior":    1,
 		"mcp_server_allowlist_domains":    7,
-		"md":                              13,
+		"md":                              14,
 		"md5_hash":                        1,
 		"mobile_only":                     8,
 		"name":                            1,
-		"new_profile":                     29,
-		"new_retention_policy":            30,
+		"new_profile":                     30,
+		"new_retention_policy":            31,
 		"new_scopes":                      7,
-		"new_value":                       31,
+		"new_value":                       32,
 		"new_version_id":                  1,
 		"non_sso_only":                    8,
-		"old_retention_policy":            30,
+		"old_retention_policy":            31,
 		"old_scopes":                      7,
 		"origin_team":                     1,
 		"permission_key":                  1,
 		"permission_type":                 1,
-		"permissions":                     13,
+		"permissions":                     14,
 		"permissions_updated":             8,
 		"policy_name":                     1,
 		"pref_name":                       1,
 		"previous_ip_address":             1,
-		"previous_profile":                29,
+		"previous_profile":                30,
 		"previous_scopes":                 7,
 		"previous_ua":                     1,
-		"previous_value":                  31,
+		"previous_value":                  32,
 		"primary_usergroup_id":            1,
 		"provider_key":                    1,
 		"reactivated_user_count":          11,
 		"read_only":                       8,
-		"reason":                          19,
+		"reason":                          20,
 		"removed_user_count":              11,
 		"removed_user_error_count":        11,
-		"request":                         32,
+		"request":                         33,
 		"resolution":                      1,
 		"restricted_subjects":             7,
 		"row_id":                          1,
-		"rules_checked":                   33,
+		"rules_checked":                   34,
 		"salesforce_edition":              1,
-		"salesforce_org_config":           13,
+		"salesforce_org_config":           14,
 		"salesforce_org_id":               1,
 		"salesforce_tenant_guid":          1,
 		"scopes":                          7,
@@ -226,14 +230,14 @@ var specNodes = []node{
 		"service_type":                    1,
 		"session_search_start":            11,
 		"shared_to":                       1,
-		"shared_with":                     34,
+		"shared_with":                     35,
 		"skill_id":                        1,
 		"source":                          1,
 		"source_team":                     1,
-		"space_file_id":                   35,
+		"space_file_id":                   36,
 		"status":                          1,
 		"subteam":                         1,
-		"succeeded_users":                 19,
+		"succeeded_users":                 20,
 		"success":                         8,
 		"target_entity":                   1,
 		"target_entity_id":                1,
@@ -248,49 +252,51 @@ var specNodes = []node{
 		"tool_name":                       1,
 		"total_removal_count":             11,
 		"trigger":                         1,
-		"trigger_config":                  13,
+		"trigger_config":                  14,
 		"trigger_id":                      1,
 		"type":                            1,
 		"uri":                             1,
 		"url_private":                     1,
 		"user":                            1,
-		"user_agent_change_details":       13,
+		"user_agent_change_details":       14,
 		"user_ids":                        7,
 		"variable_names":                  7,
 		"view_id":                         1,
 		"web_only":                        8,
-		"who_can_dm_anyone":               18,
-		"who_can_post":                    18,
+		"who_can_dm_anyone":               19,
+		"who_can_post":                    19,
 		"workflows":                       7,
 		"workflows_added":                 7,
 		"workspace_member_count":          11,
 	}},
-	// 13: details.affected_users
+	// 13: details.action_timestamp
+	{types: TypeString | TypeInteger, values: -1, items: -1},
+	// 14: details.affected_users
 	{free: true, values: -1, items: -1},
-	// 14: details.attributes
-	{types: TypeArray, values: -1, items: 15},
-	// 15: details.attributes[]
+	// 15: details.attributes
+	{types: TypeArray, values: -1, items: 16},
+	// 16: details.attributes[]
 	{types: TypeObject, values: -1, items: -1, members: map[string]int32{
-		"items": 16,
+		"items": 17,
 		"name":  1,
 		"type":  1,
 	}},
-	// 16: details.attributes[].items
+	// 17: details.attributes[].items
 	{types: TypeObject, values: -1, items: -1, members: map[string]int32{
 		"type": 1,
 	}},
-	// 17: details.can_huddle
+	// 18: details.can_huddle
 	{types: TypeObject, values: -1, items: -1, members: map[string]int32{
 		"enabled": 8,
 	}},
-	// 18: details.can_thread
+	// 19: details.can_thread
 	{types: TypeObject, values: -1, items: -1, members: map[string]int32{
 		"type": 7,
 		"user": 7,
 	}},
-	// 19: details.failed_users
+	// 20: details.failed_users
 	{types: TypeString | TypeArray, values: -1, items: 1},
-	// 20: details.inviter
+	// 21: details.inviter
 	{types: TypeObject, values: -1, items: -1, members: map[string]int32{
 		"email": 1,
 		"id":    1,
@@ -298,46 +304,46 @@ var specNodes = []node{
 		"team":  1,
 		"type":  1,
 	}},
-	// 21: details.matched_rule
+	// 22: details.matched_rule
 	{types: TypeObject, values: -1, items: -1, members: map[string]int32{
-		"action":    22,
-		"condition": 26,
+		"action":    23,
+		"condition": 27,
 		"id":        1,
 		"team_id":   1,
 		"title":     1,
 	}},
-	// 22: details.matched_rule.action
+	// 23: details.matched_rule.action
 	{types: TypeObject, values: -1, items: -1, members: map[string]int32{
-		"notify":     23,
-		"resolution": 25,
+		"notify":     24,
+		"resolution": 26,
 	}},
-	// 23: details.matched_rule.action.notify
-	{types: TypeArray, values: -1, items: 24},
-	// 24: details.matched_rule.action.notify[]
+	// 24: details.matched_rule.action.notify
+	{types: TypeArray, values: -1, items: 25},
+	// 25: details.matched_rule.action.notify[]
 	{types: TypeObject, values: -1, items: -1, members: map[string]int32{
 		"entity_type": 1,
 	}},
-	// 25: details.matched_rule.action.resolution
+	// 26: details.matched_rule.action.resolution
 	{types: TypeObject, values: -1, items: -1, members: map[string]int32{
 		"value": 1,
 	}},
-	// 26: details.matched_rule.condition
+	// 27: details.matched_rule.condition
 	{types: TypeObject, values: -1, items: -1, members: map[string]int32{
 		"datatype":    1,
 		"entity_type": 1,
 		"operator":    1,
-		"values":      27,
+		"values":      28,
 	}},
-	// 27: details.matched_rule.condition.values
-	{types: TypeArray, values: -1, items: 28},
-	// 28: details.matched_rule.condition.values[]
+	// 28: details.matched_rule.condition.values
+	{types: TypeArray, values: -1, items: 29},
+	// 29: details.matched_rule.condition.values[]
 	{types: TypeObject, values: -1, items: -1, members: map[string]int32{
 		"datatype": 1,
 		"field":    1,
 		"operator": 1,
 		"values":   7,
 	}},
-	// 29: details.new_profile
+	// 30: details.new_profile
 	{types: TypeObject, values: -1, items: -1, members: map[string]int32{
 		"display_name":   1,
 		"first_name":     1,
@@ -352,72 +358,72 @@ var specNodes = []node{
 		"last_name":      1,
 		"real_name":      1,
 	}},
-	// 30: details.new_retention_policy
+	// 31: details.new_retention_policy
 	{types: TypeObject, values: -1, items: -1, members: map[string]int32{
 		"duration_days": 11,
 		"type":          1,
 	}},
-	// 31: details.new_value
+	// 32: details.new_value
 	{types: TypeString | TypeArray | TypeObject, values: 7, items: 1},
-	// 32: details.request
+	// 33: details.request
 	{types: TypeObject, values: -1, items: -1, members: map[string]int32{
 		"id":      1,
 		"team_id": 1,
 	}},
-	// 33: details.rules_checked
-	{types: TypeArray, values: -1, items: 21},
-	// 34: details.shared_with
+	// 34: details.rules_checked
+	{types: TypeArray, values: -1, items: 22},
+	// 35: details.shared_with
 	{types: TypeObject, values: -1, items: -1, members: map[string]int32{
 		"access_level": 1,
 		"channel_id":   1,
 	}},
-	// 35: details.space_file_id
+	// 36: details.space_file_id
 	{types: TypeObject, values: -1, items: -1, members: map[string]int32{
 		"payload": 1,
 	}},
-	// 36: entity
+	// 37: entity
 	{types: TypeObject, keyed: true, values: -1, items: -1, members: map[string]int32{
-		"account_type_role":          37,
+		"account_type_role":          38,
 		"app":                        6,
-		"barrier":                    38,
-		"canvas":                     39,
-		"channel":                    40,
-		"enterprise":                 41,
-		"external_auth_oauth2_token": 13,
-		"file":                       42,
-		"function":                   43,
-		"huddle":                     44,
-		"legal_hold_policy":          37,
-		"list":                       45,
-		"message":                    46,
-		"role":                       47,
-		"template":                   48,
+		"barrier":                    39,
+		"canvas":                     40,
+		"channel":                    41,
+		"enterprise":                 42,
+		"external_auth_oauth2_token": 14,
+		"file":                       43,
+		"function":                   44,
+		"huddle":                     45,
+		"legal_hold_policy":          38,
+		"list":                       46,
+		"message":                    47,
+		"role":                       48,
+		"template":                   49,
 		"type":                       1,
 		"user":                       3,
-		"usergroup":                  37,
-		"workflow":                   37,
-		"workflow_v2":                49,
-		"workspace":                  41,
+		"usergroup":                  38,
+		"workflow":                   38,
+		"workflow_v2":                50,
+		"workspace":                  42,
 	}},
-	// 37: entity.account_type_role
+	// 38: entity.account_type_role
 	{types: TypeObject, values: -1, items: -1, members: map[string]int32{
 		"id":   1,
 		"name": 1,
 	}},
-	// 38: entity.barrier
+	// 39: entity.barrier
 	{types: TypeObject, values: -1, items: -1, members: map[string]int32{
 		"barriered_from_usergroups": 7,
 		"id":                        1,
 		"primary_usergroup":         1,
 		"restricted_subjects":       7,
 	}},
-	// 39: entity.canvas
+	// 40: entity.canvas
 	{types: TypeObject, values: -1, items: -1, members: map[string]int32{
 		"filetype": 1,
 		"id":       1,
 		"title":    1,
 	}},
-	// 40: entity.channel
+	// 41: entity.channel
 	{types: TypeObject, values: -1, items: -1, members: map[string]int32{
 		"id":                            1,
 		"is_org_shared":                 8,
@@ -428,68 +434,68 @@ var specNodes = []node{
 		"privacy":                       1,
 		"teams_shared_with":             7,
 	}},
-	// 41: entity.enterprise
+	// 42: entity.enterprise
 	{types: TypeObject, values: -1, items: -1, members: map[string]int32{
 		"domain": 1,
 		"id":     1,
 		"name":   1,
 	}},
-	// 42: entity.file
+	// 43: entity.file
 	{types: TypeObject, values: -1, items: -1, members: map[string]int32{
 		"filetype": 1,
 		"id":       1,
 		"name":     1,
 		"title":    1,
 	}},
-	// 43: entity.function
+	// 44: entity.function
 	{types: TypeObject, values: -1, items: -1, members: map[string]int32{
 		"app_id":      1,
 		"callback_id": 1,
 		"id":          1,
 	}},
-	// 44: entity.huddle
+	// 45: entity.huddle
 	{types: TypeObject, values: -1, items: -1, members: map[string]int32{
 		"date_end":     11,
 		"date_start":   11,
 		"id":           1,
 		"participants": 7,
 	}},
-	// 45: entity.list
+	// 46: entity.list
 	{types: TypeObject, values: -1, items: -1, members: map[string]int32{
 		"id": 1,
 	}},
-	// 46: entity.message
+	// 47: entity.message
 	{types: TypeObject, values: -1, items: -1, members: map[string]int32{
 		"channel":   1,
 		"team":      1,
 		"timestamp": 1,
 	}},
-	// 47: entity.role
+	// 48: entity.role
 	{types: TypeObject, values: -1, items: -1, members: map[string]int32{
 		"id":   1,
 		"name": 1,
 		"type": 1,
 	}},
-	// 48: entity.template
+	// 49: entity.template
 	{types: TypeObject, values: -1, items: -1, members: map[string]int32{
 		"id":            1,
 		"template_name": 1,
 	}},
-	// 49: entity.workflow_v2
+	// 50: entity.workflow_v2
 	{types: TypeObject, values: -1, items: -1, members: map[string]int32{
 		"app_id":             1,
 		"callback_id":        1,
 		"date_updated":       11,
 		"id":                 1,
 		"name":               1,
-		"step_configuration": 50,
+		"step_configuration": 51,
 		"updated_by":         1,
 	}},
-	// 50: entity.workflow_v2.step_configuration
-	{types: TypeArray, values: -1, items: 51},
-	// 51: entity.workflow_v2.step_configuration[]
+	// 51: entity.workflow_v2.step_configuration
+	{types: TypeArray, values: -1, items: 52},
+	// 52: entity.workflow_v2.step_configuration[]
 	{types: TypeObject, values: -1, items: -1, members: map[string]int32{
-		"external_auth_configuration": 13,
+		"external_auth_configuration": 14,
 		"name":                        1,
 		"step_function_app_id":        1,
 		"step_function_type":          1,

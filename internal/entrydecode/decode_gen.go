@@ -421,7 +421,7 @@ func decodeDetails(d *Decoder, v *gen.Details) {
 		case "inviter":
 			decodePointer(d, &v.Inviter, decodeDetailsUser)
 		case "ip_address_details":
-			decodeArray(d, &v.IPAddressDetails, (*fastDecoder).string)
+			decodeArray(d, &v.IPAddressDetails, (*Decoder).string)
 		case "is_allowed":
 			d.bool(&v.IsAllowed)
 		case "is_channel_canvas":
