@@ -37,11 +37,11 @@ func runRelease(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	return release(dir, version, *from, *date, stdout)
+	return release(dir, version, *from, *date, stdout, realCheckers)
 }
 
 // release cuts version from the commit rev of the repository at root.
-func release(root, version, rev, date string, w io.Writer) error {
+func release(root, version, rev, date string, w io.Writer, ck checkers) error {
 	log, problems, err := readChangelog(root)
 	if err != nil {
 		return err
@@ -85,7 +85,7 @@ func release(root, version, rev, date string, w io.Writer) error {
 			}
 		}
 		var report bytes.Buffer
-		if err := check(root, &report); err != nil {
+		if err := check(root, &report, ck); err != nil {
 			w.Write(report.Bytes())
 			return fmt.Errorf("the compatibility gate fails on %.12s: %w", commit, err)
 		}
