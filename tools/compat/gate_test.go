@@ -77,6 +77,24 @@ func TestGate(t *testing.T) {
 		}
 		// The real checkers, through the entry point, against the new baseline.
 		mustContain(t, compat(t, removed, 0), "baseline: release 1.1.0 of 2099-01-02", "0 breaking, 0 compatible")
+
+		// A snapshot holds no path of the copy it was made in: rebuilt from
+		// another, it is the same to the byte.
+		before, err := os.ReadFile(filepath.Join(removed, apiSnapshot))
+		if err != nil {
+			t.Fatal(err)
+		}
+		out.Reset()
+		if err := rebuildSnapshot(removed, &out); err != nil {
+			t.Fatal(err)
+		}
+		after, err := os.ReadFile(filepath.Join(removed, apiSnapshot))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(before, after) || bytes.Contains(after, []byte(removed)) {
+			t.Errorf("the rebuilt snapshot differs (%d bytes, then %d) or holds the path %s", len(before), len(after), removed)
+		}
 	})
 
 	t.Run("an added optional field passes", func(t *testing.T) {

@@ -4,6 +4,7 @@ go 1.25.0
 
 tool (
 	github.com/oasdiff/oasdiff
+	github.com/slackaudit/auditlogs/tools/compat
 	golang.org/x/exp/cmd/apidiff
 )
 

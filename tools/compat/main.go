@@ -2,6 +2,7 @@
 //
 //	compat check   [-root DIR]
 //	compat release [-root DIR] [-from REV] [-date YYYY-MM-DD] VERSION
+//	compat release [-root DIR] -rebuild
 //
 // check compares the working tree with the last release, the baseline kept in
 // release/: api/openapi.yaml against release/openapi.yaml with oasdiff, and the
@@ -11,9 +12,12 @@
 //
 // release cuts a release: it snapshots the spec and the Go API of a commit
 // into release/ and moves CHANGELOG.md's Unreleased entries into a dated
-// section for VERSION.
+// section for VERSION. With -rebuild it only rewrites the last release's
+// snapshot from the commit recorded in release/RELEASE.
 //
-// Both run the checkers this module pins (go.mod's tool directives) through
+// It is a tool of its own module (go tool compat, run from tools/compat),
+// which keeps exit codes, where go run would turn them all into 1. Both run
+// the checkers this module pins (go.mod's tool directives) through
 // `go tool -modfile=tools/compat/go.mod`. Exit codes: 0 success, 1 a failed
 // check or a runtime error, 2 a usage error.
 package main
@@ -73,7 +77,10 @@ const usage = `usage:
       breaking change that CHANGELOG.md's Unreleased section does not record
   compat release [-root DIR] [-from REV] [-date YYYY-MM-DD] VERSION
       snapshot the spec and Go API of REV (default HEAD) into release/ and move
-      CHANGELOG.md's Unreleased entries into a section for VERSION`
+      CHANGELOG.md's Unreleased entries into a section for VERSION
+  compat release [-root DIR] -rebuild
+      rewrite release/'s snapshot from the last release's commit (after a bump
+      of the pinned apidiff, say); CHANGELOG.md and release/RELEASE stay`
 
 // rootFlag registers -root on fs and returns a function giving its absolute
 // value once fs is parsed.

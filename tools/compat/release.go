@@ -20,8 +20,19 @@ func runRelease(args []string, stdout io.Writer) error {
 	root := rootFlag(fs)
 	from := fs.String("from", "HEAD", "the commit to snapshot")
 	date := fs.String("date", time.Now().UTC().Format(time.DateOnly), "the release date")
+	rebuild := fs.Bool("rebuild", false, "rewrite the last release's snapshot from its commit, nothing else")
 	if err := fs.Parse(args); err != nil {
 		return fmt.Errorf("%w: %v", errUsage, err)
+	}
+	if *rebuild {
+		if fs.NArg() != 0 {
+			return fmt.Errorf("%w: release -rebuild takes no version", errUsage)
+		}
+		dir, err := root()
+		if err != nil {
+			return err
+		}
+		return rebuildSnapshot(dir, stdout)
 	}
 	if fs.NArg() != 1 {
 		return fmt.Errorf("%w: release takes one argument, the version", errUsage)
@@ -112,6 +123,24 @@ func release(root, version, rev, date string, w io.Writer, ck checkers) error {
 	fmt.Fprintf(w, "release %s of %s cut from commit %.12s:\n", version, date, commit)
 	fmt.Fprintf(w, "  %s, %s, %s written; %s's Unreleased entries moved to [%s]\n", releaseFile, specSnapshot, apiSnapshot, changelogMD, version)
 	fmt.Fprintf(w, "next: review, then git add %s %s && git commit -m 'Release %s' (a tag v%s is optional: nothing reads tags)\n", releaseDir, changelogMD, version, version)
+	return nil
+}
+
+// rebuildSnapshot rewrites release/'s snapshot from the commit the last
+// release was cut from, for when a bump of the pinned apidiff can no longer
+// read the old export data. It needs that commit in the clone's history.
+func rebuildSnapshot(root string, w io.Writer) error {
+	b, err := readBaseline(root)
+	if err != nil {
+		return err
+	}
+	if _, err := git(root, "cat-file", "-e", b.Commit+"^{commit}"); err != nil {
+		return fmt.Errorf("commit %.12s of release %s is not in this clone (a shallow clone? fetch it first): %w", b.Commit, b.Version, err)
+	}
+	if err := snapshot(root, b.Commit); err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "rebuilt %s and %s of release %s from commit %.12s\n", specSnapshot, apiSnapshot, b.Version, b.Commit)
 	return nil
 }
 
