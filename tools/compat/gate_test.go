@@ -24,7 +24,7 @@ func TestGate(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	removed := copyRepo(t, src)
+	removed := cleanCopy(t, src)
 	editSpec(t, removed, func(spec string) string { return removeProperty(t, spec, "Channel", "is_shared") })
 	generate(t, removed)
 	ck := once(t, removed)
@@ -98,7 +98,7 @@ func TestGate(t *testing.T) {
 	})
 
 	t.Run("an added optional field passes", func(t *testing.T) {
-		dir := copyRepo(t, src)
+		dir := cleanCopy(t, src)
 		editSpec(t, dir, func(spec string) string { return addProperty(t, spec, "Details", "compat_probe", "string") })
 		generate(t, dir)
 		out := compat(t, dir, 0)
@@ -316,6 +316,19 @@ func recordInUnreleased(t *testing.T, dir, entries string) {
 	if err := os.WriteFile(path, []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// cleanCopy copies the repository and makes the copy's baseline its own
+// tree, so that each case sees only the changes it makes, whatever the
+// working tree holds since the last release.
+func cleanCopy(t *testing.T, src string) string {
+	t.Helper()
+	dir := copyRepo(t, src)
+	commitAll(t, dir)
+	if err := snapshot(dir, "HEAD"); err != nil {
+		t.Fatalf("snapshot of the copy: %v", err)
+	}
+	return dir
 }
 
 // commitAll makes dir a git repository with one commit of everything.
