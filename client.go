@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptrace"
@@ -36,6 +35,7 @@ type Client struct {
 	policy    *retryPolicy
 	limiter   *limiter
 	logger    *slog.Logger
+	ratio     inflateRatio // of the last gzip body: the next one's size hint
 }
 
 // callKey keys a call's state in its request's context.
@@ -207,6 +207,7 @@ func (c *Client) do(ctx context.Context, op string, req *http.Request, store *pa
 	}}
 	req = req.WithContext(httptrace.WithClientTrace(context.WithValue(ctx, callKey{}, cs), trace))
 	req.Header.Set("Accept", "application/json")
+	req.Header.Set("Accept-Encoding", acceptEncoding) // set by hand: the transport leaves the body compressed (gzip.go)
 	req.Header.Set("User-Agent", c.userAgent)
 	for k, v := range c.headers {
 		req.Header[k] = v
@@ -222,7 +223,7 @@ func (c *Client) do(ctx context.Context, op string, req *http.Request, store *pa
 		if resp.StatusCode < 200 || resp.StatusCode > 299 {
 			return nil // not retried: turned into an *APIError below
 		}
-		b, err := readBody(resp.Body, c.maxBody, resp.ContentLength, store)
+		b, err := c.readResponse(resp, store)
 		resp.Body.Close()
 		resp.Body = http.NoBody
 		if err != nil {
@@ -255,8 +256,7 @@ func (c *Client) do(ctx context.Context, op string, req *http.Request, store *pa
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		b, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
-		apiErr := newAPIError(resp, b, time.Now())
+		apiErr := newAPIError(resp, readErrorBody(resp), time.Now())
 		apiErr.Attempts = cs.attempts
 		return nil, apiErr
 	}
