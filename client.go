@@ -36,6 +36,7 @@ type Client struct {
 	limiter   *limiter
 	logger    *slog.Logger
 	ratio     inflateRatio // of the last gzip body: the next one's size hint
+	inflaters inflaters    // idle gzip readers
 }
 
 // callKey keys a call's state in its request's context.
@@ -103,11 +104,12 @@ func New(token string, opts ...Option) (*Client, error) {
 		return nil, err
 	}
 	c := &Client{
-		baseURL: base,
-		token:   &secret{token},
-		headers: cfg.headers.Clone(),
-		maxBody: cfg.maxBody,
-		limiter: newLimiter(cfg.ratePerMinute, cfg.rateBurst),
+		baseURL:   base,
+		token:     &secret{token},
+		headers:   cfg.headers.Clone(),
+		maxBody:   cfg.maxBody,
+		limiter:   newLimiter(cfg.ratePerMinute, cfg.rateBurst),
+		inflaters: newInflaters(),
 	}
 	c.userAgent = "auditlogs-go/" + Version + " go/" + runtime.Version()
 	if cfg.uaPrefix != "" {
@@ -256,7 +258,7 @@ func (c *Client) do(ctx context.Context, op string, req *http.Request, store *pa
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		apiErr := newAPIError(resp, readErrorBody(resp), time.Now())
+		apiErr := newAPIError(resp, c.readErrorBody(resp), time.Now())
 		apiErr.Attempts = cs.attempts
 		return nil, apiErr
 	}

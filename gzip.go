@@ -6,7 +6,6 @@ import (
 	"io"
 	"net/http"
 	"strings"
-	"sync"
 	"sync/atomic"
 
 	"github.com/klauspost/compress/flate"
@@ -31,9 +30,40 @@ var ErrContentEncoding = errors.New("auditlogs: unsupported content encoding")
 // acceptEncoding is the Accept-Encoding the client sends.
 const acceptEncoding = "gzip"
 
-// inflaters recycles gzip readers, and their 32 KiB window and tables,
-// from body to body (gzip.Reader.Reset): a pull of many pages sets up one.
-var inflaters sync.Pool
+// inflaters recycles a client's gzip readers, and their 32 KiB window and
+// tables, from body to body (gzip.Reader.Reset): a pull of many pages sets
+// up one. A channel rather than a sync.Pool, which the collector empties:
+// AllLogs runs a collection every few pages.
+type inflaters chan *gzip.Reader
+
+// maxIdleInflaters is how many idle gzip readers a client keeps, for calls
+// made at the same time.
+const maxIdleInflaters = 4
+
+func newInflaters() inflaters { return make(inflaters, maxIdleInflaters) }
+
+// get returns a gzip reader of r, recycled or new. On an error (r is not
+// gzip, or ends before the header does) there is no reader to put back.
+func (p inflaters) get(r io.Reader) (*gzip.Reader, error) {
+	select {
+	case zr := <-p:
+		if err := zr.Reset(r); err != nil {
+			p.put(zr)
+			return nil, err
+		}
+		return zr, nil
+	default:
+		return gzip.NewReader(r)
+	}
+}
+
+// put keeps zr for the next body, unless enough are kept.
+func (p inflaters) put(zr *gzip.Reader) {
+	select {
+	case p <- zr:
+	default:
+	}
+}
 
 // encoding is how a response body is encoded, as far as the client goes.
 type encoding int
@@ -110,11 +140,11 @@ func (c *Client) readResponse(resp *http.Response, store *pagestore.Store) ([]by
 		return readBody(resp.Body, c.maxBody, resp.ContentLength, store)
 	}
 	compressed := &countingReader{r: io.LimitReader(resp.Body, c.maxBody+1)}
-	zr, err := getInflater(compressed)
+	zr, err := c.inflaters.get(compressed)
 	if err != nil {
 		return nil, inflateError(err)
 	}
-	defer inflaters.Put(zr)
+	defer c.inflaters.put(zr)
 	b, err := store.Read(zr, c.maxBody, c.ratio.hint(resp.ContentLength, c.maxBody))
 	switch {
 	case compressed.n > c.maxBody || errors.Is(err, pagestore.ErrTooLarge):
@@ -124,20 +154,6 @@ func (c *Client) readResponse(resp *http.Response, store *pagestore.Store) ([]by
 	}
 	c.ratio.observe(compressed.n, int64(len(b)))
 	return b, nil
-}
-
-// getInflater returns a gzip reader of r from the pool, or a new one. On an
-// error (r is not gzip, or ends before the header does) the reader is not
-// returned.
-func getInflater(r io.Reader) (*gzip.Reader, error) {
-	if zr, ok := inflaters.Get().(*gzip.Reader); ok {
-		if err := zr.Reset(r); err != nil {
-			inflaters.Put(zr)
-			return nil, err
-		}
-		return zr, nil
-	}
-	return gzip.NewReader(r)
 }
 
 // inflateError classifies an error met while inflating: corrupt data is
@@ -157,18 +173,18 @@ func inflateError(err error) error {
 // readErrorBody reads the start of a non-2xx body, at most maxErrorBody
 // bytes once inflated, for the *APIError. It is best effort: a body that
 // cannot be read or inflated in full gives what could be.
-func readErrorBody(resp *http.Response) []byte {
+func (c *Client) readErrorBody(resp *http.Response) []byte {
 	enc, err := bodyEncoding(resp)
 	if err != nil {
 		return nil // not readable: Code stays empty, the status still counts
 	}
 	var r io.Reader = resp.Body
 	if enc == gzipBody {
-		zr, err := getInflater(io.LimitReader(resp.Body, 1<<20))
+		zr, err := c.inflaters.get(io.LimitReader(resp.Body, 1<<20))
 		if err != nil {
 			return nil
 		}
-		defer inflaters.Put(zr)
+		defer c.inflaters.put(zr)
 		r = zr
 	}
 	b, _ := io.ReadAll(io.LimitReader(r, maxErrorBody))

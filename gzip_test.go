@@ -413,6 +413,9 @@ func TestInflateReusesStorage(t *testing.T) {
 	if got := c.ratio.permille.Load(); got != int64(len(body))*1000/int64(len(z)) {
 		t.Errorf("ratio %d permille, want %d", got, int64(len(body))*1000/int64(len(z)))
 	}
+	if len(c.inflaters) != 1 {
+		t.Errorf("%d idle inflaters after three pages one after another, want the one, recycled", len(c.inflaters))
+	}
 }
 
 // FuzzInflate feeds arbitrary bytes to the client as a gzip body: it must
@@ -428,7 +431,7 @@ func FuzzInflate(f *testing.F) {
 		if limit <= 0 || limit > 1<<22 {
 			limit = 1 << 22
 		}
-		c := &Client{maxBody: limit}
+		c := &Client{maxBody: limit, inflaters: newInflaters()}
 		resp := &http.Response{StatusCode: 200, Header: http.Header{"Content-Encoding": {"gzip"}},
 			Body: io.NopCloser(bytes.NewReader(z)), ContentLength: int64(len(z))}
 		got, err := c.readResponse(resp, &pagestore.Store{})
