@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -491,4 +492,46 @@ func reservedFlags(z []byte) bool {
 		}
 	}
 	return false
+}
+
+// BenchmarkInflatePage inflates one page of 1,000 or 9,999 entries,
+// compressed as the fake does, with compress/gzip (what Go's transport
+// uses) and with the client's path (klauspost/compress into a reused
+// store), to compare the two inflaters:
+//
+//	go test -run '^$' -bench InflatePage -count 6 -cpu 1 .
+func BenchmarkInflatePage(b *testing.B) {
+	for _, n := range []int{1000, 9999} {
+		body := pageBody(b, n)
+		z := gz(b, body)
+		b.Run(fmt.Sprintf("entries=%d/impl=compress-gzip", n), func(b *testing.B) {
+			b.SetBytes(int64(len(body)))
+			zr, err := stdgzip.NewReader(bytes.NewReader(z))
+			if err != nil {
+				b.Fatal(err)
+			}
+			buf := bytes.NewBuffer(make([]byte, 0, len(body)+1))
+			for b.Loop() {
+				buf.Reset()
+				if err := zr.Reset(bytes.NewReader(z)); err != nil {
+					b.Fatal(err)
+				}
+				if _, err := buf.ReadFrom(zr); err != nil || buf.Len() != len(body) {
+					b.Fatalf("%d bytes, %v", buf.Len(), err)
+				}
+			}
+		})
+		b.Run(fmt.Sprintf("entries=%d/impl=client", n), func(b *testing.B) {
+			b.SetBytes(int64(len(body)))
+			c := &Client{maxBody: DefaultMaxResponseBytes, inflaters: newInflaters()}
+			store := &pagestore.Store{}
+			for b.Loop() {
+				resp := &http.Response{StatusCode: 200, Header: http.Header{"Content-Encoding": {"gzip"}},
+					Body: io.NopCloser(bytes.NewReader(z)), ContentLength: int64(len(z))}
+				if got, err := c.readResponse(resp, store); err != nil || len(got) != len(body) {
+					b.Fatalf("%d bytes, %v", len(got), err)
+				}
+			}
+		})
+	}
 }
