@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptrace"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/hashicorp/go-retryablehttp"
 
+	"github.com/slackaudit/auditlogs/internal/inflate"
 	"github.com/slackaudit/auditlogs/internal/pagestore"
 )
 
@@ -36,6 +36,8 @@ type Client struct {
 	policy    *retryPolicy
 	limiter   *limiter
 	logger    *slog.Logger
+	ratio     *inflate.Ratio // of the last gzip body: the next one's size hint
+	inflaters inflate.Pool   // idle gzip readers
 }
 
 // callKey keys a call's state in its request's context.
@@ -103,11 +105,13 @@ func New(token string, opts ...Option) (*Client, error) {
 		return nil, err
 	}
 	c := &Client{
-		baseURL: base,
-		token:   &secret{token},
-		headers: cfg.headers.Clone(),
-		maxBody: cfg.maxBody,
-		limiter: newLimiter(cfg.ratePerMinute, cfg.rateBurst),
+		baseURL:   base,
+		token:     &secret{token},
+		headers:   cfg.headers.Clone(),
+		maxBody:   cfg.maxBody,
+		limiter:   newLimiter(cfg.ratePerMinute, cfg.rateBurst),
+		inflaters: inflate.NewPool(),
+		ratio:     new(inflate.Ratio),
 	}
 	c.userAgent = "auditlogs-go/" + Version + " go/" + runtime.Version()
 	if cfg.uaPrefix != "" {
@@ -207,6 +211,7 @@ func (c *Client) do(ctx context.Context, op string, req *http.Request, store *pa
 	}}
 	req = req.WithContext(httptrace.WithClientTrace(context.WithValue(ctx, callKey{}, cs), trace))
 	req.Header.Set("Accept", "application/json")
+	req.Header.Set("Accept-Encoding", acceptEncoding) // set by hand: the transport leaves the body compressed (gzip.go)
 	req.Header.Set("User-Agent", c.userAgent)
 	for k, v := range c.headers {
 		req.Header[k] = v
@@ -222,7 +227,7 @@ func (c *Client) do(ctx context.Context, op string, req *http.Request, store *pa
 		if resp.StatusCode < 200 || resp.StatusCode > 299 {
 			return nil // not retried: turned into an *APIError below
 		}
-		b, err := readBody(resp.Body, c.maxBody, resp.ContentLength, store)
+		b, err := c.readResponse(resp, store)
 		resp.Body.Close()
 		resp.Body = http.NoBody
 		if err != nil {
@@ -255,8 +260,7 @@ func (c *Client) do(ctx context.Context, op string, req *http.Request, store *pa
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		b, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
-		apiErr := newAPIError(resp, b, time.Now())
+		apiErr := newAPIError(resp, c.readErrorBody(resp), time.Now())
 		apiErr.Attempts = cs.attempts
 		return nil, apiErr
 	}

@@ -25,6 +25,10 @@
 //     invalid_cursor. The last page says so in the three ways Slack does:
 //     next_cursor "", "response_metadata":{} or no response_metadata.
 //   - Rate limiting (WithRateLimit) answers 429 ratelimited with Retry-After.
+//   - Every answer, errors included, is gzip-compressed when the request
+//     accepts gzip (Go's transport asks for it by itself), with Vary:
+//     Accept-Encoding; WithGzip(false) turns that off, WithGzipLevel sets
+//     the level, and WithGzipCache keeps each page's gzip for benchmarks.
 //
 // Faults (WithFaults, Server.SetFaults) inject what goes wrong in production,
 // reproducibly: 429s, 5xx with an HTML body, connections cut before the

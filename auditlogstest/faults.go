@@ -204,8 +204,14 @@ func abort(w http.ResponseWriter) {
 }
 
 // writePartial answers status 200 with the whole body's Content-Length,
-// writes body[:n] and cuts the connection.
+// writes body[:n] and cuts the connection. A compressed answer sends the
+// same proportion of the body's gzip.
 func (s *Server) writePartial(w http.ResponseWriter, body []byte, n int) {
+	if _, ok := compressing(w); ok {
+		full := len(body)
+		body = encodeBody(w, body, "", 0)
+		n = int(int64(len(body)) * int64(n) / int64(max(full, 1)))
+	}
 	h := w.Header()
 	h.Set("Content-Type", "application/json")
 	h.Set("Content-Length", strconv.Itoa(len(body)))

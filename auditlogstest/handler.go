@@ -5,6 +5,7 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"encoding/binary"
+	"fmt"
 	"hash/fnv"
 	"net/http"
 	"sort"
@@ -47,6 +48,12 @@ func (s *Server) newHandler() http.Handler {
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request, router http.Handler) {
 	s.stats.requests.Add(1)
+	if s.gz != nil {
+		w.Header().Set("Vary", "Accept-Encoding")
+		if acceptsGzip(r) {
+			w = &gzipResponse{ResponseWriter: w, s: s}
+		}
+	}
 	if !s.sleep(r.Context(), s.cfg.latency) {
 		abort(w)
 		return
@@ -151,7 +158,7 @@ func (s *Server) writeStatic(w http.ResponseWriter, r *http.Request, body []byte
 		s.writePartial(w, body, len(body)/2)
 		return
 	}
-	writeBody(w, http.StatusOK, "application/json", body)
+	writeKeyed(w, http.StatusOK, "application/json", body, r.URL.Path, 0)
 }
 
 // filter is what a /logs request asks for, beyond the position.
@@ -242,6 +249,22 @@ func (a *api) GetLogs(w http.ResponseWriter, r *http.Request, params gen.GetLogs
 		end = sort.Search(len(recs), func(i int) bool { return recs[i].date < f.oldest })
 	}
 
+	// The page is the same for the same position, limit and filters: with
+	// WithGzipCache, its gzip is kept under that key.
+	key := ""
+	if s.gz != nil && s.gz.maxBytes > 0 && !d.resetMidBody {
+		key = fmt.Sprintf("logs %d %d %d %q %q %q", start, end, limit, f.actions, f.actor, f.entity)
+		if _, ok := compressing(w); ok {
+			if c, ok := s.gz.cached(key); ok {
+				s.stats.entriesServed.Add(int64(c.entries))
+				if writeKeyed(w, http.StatusOK, "application/json", nil, key, c.entries) != nil {
+					s.stats.entriesServed.Add(-int64(c.entries))
+				}
+				return
+			}
+		}
+	}
+
 	bp := pagePool.Get().(*[]byte)
 	defer func() {
 		if cap(*bp) <= maxPooledPage {
@@ -306,7 +329,7 @@ func (a *api) GetLogs(w http.ResponseWriter, r *http.Request, params gen.GetLogs
 	// Counted before the write, so that a client that has read the whole
 	// page finds it counted; taken back if the write fails.
 	s.stats.entriesServed.Add(int64(n))
-	if writeBody(w, http.StatusOK, "application/json", buf) != nil {
+	if writeKeyed(w, http.StatusOK, "application/json", buf, key, n) != nil {
 		s.stats.entriesServed.Add(-int64(n))
 	}
 }
@@ -383,9 +406,16 @@ func writeError(w http.ResponseWriter, status int, code string) {
 	writeBody(w, status, "application/json", []byte(`{"ok":false,"error":"`+code+`"}`))
 }
 
-// writeBody answers status with body, and returns the error of writing it
-// (a client gone).
+// writeBody answers status with body, gzip-compressed if the request asked
+// for it, and returns the error of writing it (a client gone).
 func writeBody(w http.ResponseWriter, status int, contentType string, body []byte) error {
+	return writeKeyed(w, status, contentType, body, "", 0)
+}
+
+// writeKeyed is writeBody for a body that holds entries: its gzip is
+// cached under key (if not "") with WithGzipCache.
+func writeKeyed(w http.ResponseWriter, status int, contentType string, body []byte, key string, entries int) error {
+	body = encodeBody(w, body, key, entries)
 	h := w.Header()
 	h.Set("Content-Type", contentType)
 	h.Set("Content-Length", strconv.Itoa(len(body)))

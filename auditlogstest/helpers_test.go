@@ -98,10 +98,14 @@ func get(t testing.TB, c *http.Client, u, token string) (*http.Response, []byte)
 	return resp, body
 }
 
+// plainClient asks for plain bodies: its transport sends no Accept-Encoding
+// (compression has tests of its own, in gzip_test.go).
+var plainClient = &http.Client{Transport: &http.Transport{DisableCompression: true}}
+
 // logs fetches one /logs page, which must succeed.
 func logs(t testing.TB, srv *auditlogstest.Server, q url.Values) page {
 	t.Helper()
-	resp, body := get(t, http.DefaultClient, srv.URL+"logs?"+q.Encode(), auditlogstest.DefaultToken)
+	resp, body := get(t, plainClient, srv.URL+"logs?"+q.Encode(), auditlogstest.DefaultToken)
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("GET logs?%s: %d %s", q.Encode(), resp.StatusCode, body)
 	}

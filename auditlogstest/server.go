@@ -43,6 +43,7 @@ type Server struct {
 	ts      *httptest.Server
 	stats   counters
 	limiter *bucket
+	gz      *gzipper // nil with WithGzip(false)
 
 	faultMu    sync.Mutex
 	faults     Faults
@@ -83,10 +84,11 @@ type Stats struct {
 	InvalidCursors int64 // 400 invalid_cursor answers, injected or for a bad cursor
 	Unauthorized   int64 // 401 answers
 	EntriesServed  int64 // entries in /logs pages sent in full
+	Gzipped        int64 // answers sent gzip-compressed (see WithGzip), whole or cut short
 }
 
 type counters struct {
-	requests, logsRequests, rateLimited, serverErrors, resets, invalidCursors, unauthorized, entriesServed atomic.Int64
+	requests, logsRequests, rateLimited, serverErrors, resets, invalidCursors, unauthorized, entriesServed, gzipped atomic.Int64
 }
 
 // Option configures a Server; pass options to NewServer or NewHandler.
@@ -105,6 +107,10 @@ type config struct {
 	retryAfterDate bool
 	maxLimit       int
 	latency        time.Duration
+	gzipOff        bool
+	gzipLevel      int
+	gzipLevelSet   bool
+	gzipCache      int64
 }
 
 // WithToken sets the token /logs accepts as "Authorization: Bearer <token>".
@@ -195,6 +201,13 @@ func NewHandler(opts ...Option) *Server {
 		s.limiter = newBucket(cfg.ratePer, cfg.rateBurst, cfg.rateWindow)
 	}
 	s.setFaults(cfg.faults)
+	if !cfg.gzipOff {
+		level := DefaultGzipLevel
+		if cfg.gzipLevelSet {
+			level = cfg.gzipLevel
+		}
+		s.gz = newGzipper(level, cfg.gzipCache)
+	}
 	s.handler = s.newHandler()
 	return s
 }
@@ -231,6 +244,7 @@ func (s *Server) Stats() Stats {
 		InvalidCursors: c.invalidCursors.Load(),
 		Unauthorized:   c.unauthorized.Load(),
 		EntriesServed:  c.entriesServed.Load(),
+		Gzipped:        c.gzipped.Load(),
 	}
 }
 

@@ -142,7 +142,7 @@ func runSlackGo(ctx context.Context, baseURL string, limit int, res *childResult
 }
 
 // get fetches one page with plain net/http and hands the response to read.
-func get(ctx context.Context, hc *http.Client, baseURL string, limit int, cursor string, read func(io.Reader) error) error {
+func get(ctx context.Context, hc *http.Client, baseURL string, limit int, cursor string, read func(*http.Response) error) error {
 	q := url.Values{"limit": {strconv.Itoa(limit)}}
 	if cursor != "" {
 		q.Set("cursor", cursor)
@@ -160,7 +160,7 @@ func get(ctx context.Context, hc *http.Client, baseURL string, limit int, cursor
 	if resp.StatusCode != http.StatusOK {
 		return fmt.Errorf("GET logs: %s", resp.Status)
 	}
-	if err := read(resp.Body); err != nil {
+	if err := read(resp); err != nil {
 		return err
 	}
 	_, err = io.Copy(io.Discard, resp.Body) // to EOF, so the connection is reused
@@ -179,29 +179,33 @@ func runFloorRead(ctx context.Context, baseURL string, limit int, res *childResu
 	var pages int64
 	cursor := ""
 	for {
-		err := get(ctx, hc, baseURL, limit, cursor, func(r io.Reader) error {
+		err := get(ctx, hc, baseURL, limit, cursor, func(r *http.Response) error {
 			buf.Reset()
-			_, err := buf.ReadFrom(r)
+			_, err := buf.ReadFrom(r.Body)
 			return err
 		})
 		if err != nil {
 			return err
 		}
 		pages++
-		cursor = ""
-		b := buf.Bytes()
-		if i := bytes.LastIndex(b, cursorKey); i >= 0 {
-			rest := b[i+len(cursorKey):]
-			if j := bytes.IndexByte(rest, '"'); j >= 0 {
-				cursor = string(rest[:j])
-			}
-		}
-		if cursor == "" {
+		if cursor = nextCursor(buf.Bytes()); cursor == "" {
 			break
 		}
 	}
 	res.Pages = pages
 	return nil
+}
+
+// nextCursor finds next_cursor in a page's body with bytes.LastIndex (it is
+// at the end of the body), without parsing the JSON; "" if there is none.
+func nextCursor(b []byte) string {
+	if i := bytes.LastIndex(b, cursorKey); i >= 0 {
+		rest := b[i+len(cursorKey):]
+		if j := bytes.IndexByte(rest, '"'); j >= 0 {
+			return string(rest[:j])
+		}
+	}
+	return ""
 }
 
 // plainPage is the floor of decoding: only what a caller of this benchmark
@@ -224,10 +228,10 @@ func runFloorJSON(ctx context.Context, baseURL string, limit int, res *childResu
 	var n, touched, pages int64
 	cursor := ""
 	for {
-		err := get(ctx, hc, baseURL, limit, cursor, func(r io.Reader) error {
+		err := get(ctx, hc, baseURL, limit, cursor, func(r *http.Response) error {
 			p.ResponseMetadata.NextCursor = ""
 			p.Entries = p.Entries[:0]
-			return json.NewDecoder(r).Decode(&p)
+			return json.NewDecoder(r.Body).Decode(&p)
 		})
 		if err != nil {
 			return err

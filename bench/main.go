@@ -26,6 +26,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -45,6 +46,7 @@ type options struct {
 	tier3Off     int
 	cliPath      string
 	seed         int64
+	modes        []string // modePlain, modeGzip: the wire's modes measured
 }
 
 func main() { os.Exit(run()) }
@@ -57,6 +59,7 @@ func run() int {
 	flag.IntVar(&o.entries, "entries", 200000, "entries in the fake server's corpus")
 	flag.IntVar(&o.runs, "runs", 5, "runs of each measurement (the report gives medians)")
 	limits := flag.String("limits", "9999,1000", "page sizes to measure, comma-separated")
+	modes := flag.String("modes", "plain,gzip", "the wire's modes to measure, comma-separated: plain (the fake never compresses) and gzip (it compresses when asked, as Slack does)")
 	flag.BoolVar(&o.quick, "quick", false, "smoke test for CI: 20,000 entries, 1 run, no -scale, a short Tier 3 check; fails only if something is broken")
 	flag.BoolVar(&o.scale, "scale", true, "also measure the library's peak RSS with a larger corpus (-scale-entries), to check it stays flat")
 	flag.IntVar(&o.scaleEntries, "scale-entries", 1000000, "corpus size of the -scale check")
@@ -98,6 +101,14 @@ func run() int {
 			return 2
 		}
 		o.limits = append(o.limits, n)
+	}
+	for _, m := range strings.Split(*modes, ",") {
+		m = strings.TrimSpace(m)
+		if m != modePlain && m != modeGzip || slices.Contains(o.modes, m) {
+			fmt.Fprintf(os.Stderr, "bench: bad -modes %q: plain, gzip or both\n", *modes)
+			return 2
+		}
+		o.modes = append(o.modes, m)
 	}
 	if rssMethod != "ptrace" && rssMethod != "poll" {
 		fmt.Fprintln(os.Stderr, "bench: -rss is ptrace or poll")
@@ -203,6 +214,7 @@ func logf(format string, a ...any) {
 // sample is one measurement of one contender.
 type sample struct {
 	Contender string
+	Mode      string // modePlain or modeGzip
 	Corpus    int
 	Limit     int
 	Run       int
@@ -228,8 +240,9 @@ func (s sample) entriesPerSec() float64 { return float64(s.Entries) / s.Seconds 
 func (s sample) bytesPerSec() float64   { return float64(s.Bytes) / s.Seconds }
 
 // measure runs one contender once, in a child process, against srv.
-func (r *runner) measure(srv *server, name string, corpus, limit, run int) (sample, error) {
-	s := sample{Contender: name, Corpus: corpus, Limit: limit, Run: run, AllocBytes: -1, Mallocs: -1}
+func (r *runner) measure(srv *server, name, mode string, corpus, limit, run int) (sample, error) {
+	s := sample{Contender: name, Mode: mode, Corpus: corpus, Limit: limit, Run: run, AllocBytes: -1, Mallocs: -1}
+	base := srv.url(mode)
 	stdout, err := os.CreateTemp(r.tmp, "stdout-")
 	if err != nil {
 		return s, err
@@ -249,13 +262,13 @@ func (r *runner) measure(srv *server, name string, corpus, limit, run int) (samp
 	outFile := filepath.Join(r.tmp, "out.jsonl")
 	if name == cli {
 		path = r.cliBin
-		args = []string{"logs", "--base-url", srv.URL, "--format", "jsonl", "--out", outFile,
+		args = []string{"logs", "--base-url", base, "--format", "jsonl", "--out", outFile,
 			"--limit", strconv.Itoa(limit), "--rate", "0"}
 		env = envWith(env, "SLACK_AUDIT_TOKEN", auditlogstest.DefaultToken)
 		defer os.Remove(outFile)
 	} else {
 		path = r.self
-		args = []string{"-child", name, "-url", srv.URL, "-limit", strconv.Itoa(limit)}
+		args = []string{"-child", name, "-url", base, "-limit", strconv.Itoa(limit)}
 	}
 
 	before := srv.stats()
@@ -274,6 +287,10 @@ func (r *runner) measure(srv *server, name string, corpus, limit, run int) (samp
 	s.Pages = after.LogsRequests - before.LogsRequests
 	if n := after.RateLimited - before.RateLimited; n != 0 {
 		return s, fmt.Errorf("%s (limit %d): the server answered %d calls with 429", name, limit, n)
+	}
+	// Every page in gzip (the contender asked for it), or none.
+	if zipped, want := after.Gzipped-before.Gzipped, map[bool]int64{true: s.Pages}[mode == modeGzip]; zipped != want {
+		return s, fmt.Errorf("%s (limit %d, %s): the server gzipped %d of %d pages, want %d", name, limit, mode, zipped, s.Pages, want)
 	}
 
 	if name == cli {
@@ -356,8 +373,22 @@ func (r *runner) runAll() (*report, error) {
 	for _, e := range srv.fake.Entries() {
 		rep.corpusBytes += int64(len(e))
 	}
+	if err := r.warm(srv, rep, o.entries); err != nil {
+		srv.close()
+		return nil, err
+	}
+	// Every contender in every mode, one after another; the order rotates
+	// from run to run and page size to page size, so that drift on a shared
+	// machine does not always hit the same contender.
+	type pair struct{ name, mode string }
+	var pairs []pair
+	for _, name := range throughputContenders {
+		for _, mode := range o.modes {
+			pairs = append(pairs, pair{name, mode})
+		}
+	}
 	for run := 1; run <= o.runs; run++ {
-		s, err := r.measure(srv, idle, o.entries, 1, run)
+		s, err := r.measure(srv, idle, modePlain, o.entries, 1, run)
 		if err != nil {
 			srv.close()
 			return nil, err
@@ -365,22 +396,20 @@ func (r *runner) runAll() (*report, error) {
 		rep.samples = append(rep.samples, s)
 		for li, limit := range o.limits {
 			srv.resetMaxPage()
-			// Rotate the order from run to run and page size to page size,
-			// so that drift on a shared machine does not always hit the
-			// same contender.
-			k := (run - 1 + li) % len(throughputContenders)
-			order := append(append([]string{}, throughputContenders[k:]...), throughputContenders[:k]...)
-			for _, name := range order {
-				s, err := r.measure(srv, name, o.entries, limit, run)
+			k := (run - 1 + li) % len(pairs)
+			for _, p := range append(append([]pair{}, pairs[k:]...), pairs[:k]...) {
+				s, err := r.measure(srv, p.name, p.mode, o.entries, limit, run)
 				if err != nil {
 					srv.close()
 					return nil, err
 				}
 				rep.samples = append(rep.samples, s)
-				logf("run %d/%d limit %d %-10s %9.0f entries/s %7.1f MB/s peak RSS %6.1f MiB",
-					run, o.runs, limit, name, s.entriesPerSec(), s.bytesPerSec()/1e6, float64(s.PeakKiB)/1024)
+				logf("run %d/%d limit %d %-5s %-10s %9.0f entries/s %7.1f MB/s on the wire, peak RSS %6.1f MiB",
+					run, o.runs, limit, p.mode, p.name, s.entriesPerSec(), s.bytesPerSec()/1e6, float64(s.PeakKiB)/1024)
 			}
-			rep.maxPage[limit] = max(rep.maxPage[limit], srv.stats().MaxPage)
+			if !slices.Contains(o.modes, modeGzip) {
+				rep.maxPage[limit] = max(rep.maxPage[limit], srv.stats().MaxPage) // plain: as sent is the JSON
+			}
 		}
 	}
 	srv.close()
@@ -393,16 +422,22 @@ func (r *runner) runAll() (*report, error) {
 		if err != nil {
 			return nil, err
 		}
+		if err := r.warm(big, nil, o.scaleEntries); err != nil {
+			big.close()
+			return nil, err
+		}
 		for run := 1; run <= o.runs; run++ {
 			for _, limit := range o.limits {
-				s, err := r.measure(big, ours, o.scaleEntries, limit, run)
-				if err != nil {
-					big.close()
-					return nil, err
+				for _, mode := range o.modes {
+					s, err := r.measure(big, ours, mode, o.scaleEntries, limit, run)
+					if err != nil {
+						big.close()
+						return nil, err
+					}
+					rep.scale = append(rep.scale, s)
+					logf("scale run %d/%d limit %d %-5s ours %9.0f entries/s peak RSS %6.1f MiB",
+						run, o.runs, limit, mode, s.entriesPerSec(), float64(s.PeakKiB)/1024)
 				}
-				rep.scale = append(rep.scale, s)
-				logf("scale run %d/%d limit %d ours %9.0f entries/s peak RSS %6.1f MiB",
-					run, o.runs, limit, s.entriesPerSec(), float64(s.PeakKiB)/1024)
 			}
 		}
 		big.close()
@@ -433,6 +468,29 @@ func (r *runner) runAll() (*report, error) {
 		return nil, err
 	}
 	return rep, nil
+}
+
+// warm pages once through the corpus at every page size in gzip mode (if
+// measured), so that the fake has compressed and cached every page before
+// anything is measured: compressing a page takes longer than inflating it,
+// and the fake runs in this process. It notes the largest page's JSON size
+// in rep (if not nil).
+func (r *runner) warm(srv *server, rep *report, corpus int) error {
+	if !slices.Contains(r.o.modes, modeGzip) {
+		return nil
+	}
+	for _, limit := range r.o.limits {
+		start := time.Now()
+		largest, err := srv.warm(context.Background(), limit)
+		if err != nil {
+			return err
+		}
+		if rep != nil {
+			rep.maxPage[limit] = largest
+		}
+		logf("compressed the pages of %d entries at limit %d for the gzip mode in %s", corpus, limit, time.Since(start).Round(time.Millisecond))
+	}
+	return nil
 }
 
 // checkSamples catches measurements that cannot be right.

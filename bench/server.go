@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"errors"
 	"net"
 	"net/http"
@@ -11,16 +13,33 @@ import (
 	"github.com/slackaudit/auditlogs/auditlogstest"
 )
 
-// server is the fake Audit Logs API on loopback, in the runner's own
-// process, wrapped to count the bytes of the /logs bodies it sends.
-type server struct {
-	fake *auditlogstest.Server
-	http *http.Server
-	// URL is the API's base URL, ending in /audit/v1/.
-	URL string
+// The two modes of the wire. In gzip mode the fake compresses every /logs
+// body for a client that accepts gzip, as Slack does (all contenders do:
+// ours asks for it itself, Go's transport asks for slack-go and the floors).
+// In plain mode the fake never compresses: the runner's listener removes
+// the request's Accept-Encoding before the fake sees it, so a client asking
+// for gzip gets plain JSON, as from a server that does not compress.
+const (
+	modePlain = "plain"
+	modeGzip  = "gzip"
+)
 
-	logsBytes atomic.Int64 // bytes of /logs response bodies
-	maxPage   atomic.Int64 // the largest /logs body
+// gzipCacheBytes bounds the fake's cache of compressed pages
+// (auditlogstest.WithGzipCache): every page of the corpora measured fits.
+const gzipCacheBytes = 1 << 30
+
+// server is the fake Audit Logs API on loopback, in the runner's own
+// process, on two listeners (one per mode) sharing one corpus, wrapped to
+// count the bytes of the /logs bodies it sends.
+type server struct {
+	fake  *auditlogstest.Server
+	https []*http.Server
+	// URL and GzipURL are the API's base URLs, ending in /audit/v1/, of
+	// the plain and gzip modes.
+	URL, GzipURL string
+
+	logsBytes atomic.Int64 // bytes of /logs response bodies, as sent (compressed in gzip mode)
+	maxPage   atomic.Int64 // the largest /logs body, as sent
 	inFlight  atomic.Int64 // requests whose handler has not returned
 }
 
@@ -31,16 +50,52 @@ type serverStats struct {
 	MaxPage   int64
 }
 
+// newServer starts the fake with opts; its gzip answers come from a cache
+// of compressed pages once compressed (see warm), so that compressing is
+// not what the runs measure.
 func newServer(opts ...auditlogstest.Option) (*server, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, err
+	s := &server{fake: auditlogstest.NewHandler(append(opts, auditlogstest.WithGzipCache(gzipCacheBytes))...)}
+	for _, mode := range []string{modePlain, modeGzip} {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			s.close()
+			return nil, err
+		}
+		hs := &http.Server{Handler: s.counting(mode == modePlain)}
+		s.https = append(s.https, hs)
+		go func() {
+			if err := hs.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				panic(err)
+			}
+		}()
+		u := "http://" + ln.Addr().String() + auditlogstest.BasePath
+		if mode == modePlain {
+			s.URL = u
+		} else {
+			s.GzipURL = u
+		}
 	}
-	s := &server{fake: auditlogstest.NewHandler(opts...)}
+	return s, nil
+}
+
+// url is the base URL of a mode.
+func (s *server) url(mode string) string {
+	if mode == modeGzip {
+		return s.GzipURL
+	}
+	return s.URL
+}
+
+// counting wraps the fake's handler: it counts the /logs bodies, and in
+// plain mode it hides the request's Accept-Encoding from the fake.
+func (s *server) counting(plain bool) http.Handler {
 	h := s.fake.Handler()
-	s.http = &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.inFlight.Add(1)
 		defer s.inFlight.Add(-1)
+		if plain {
+			r.Header.Del("Accept-Encoding")
+		}
 		if !strings.HasSuffix(r.URL.Path, "/logs") {
 			h.ServeHTTP(w, r)
 			return
@@ -54,14 +109,34 @@ func newServer(opts ...auditlogstest.Option) (*server, error) {
 				break
 			}
 		}
-	})}
-	go func() {
-		if err := s.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			panic(err)
+	})
+}
+
+// warm pages once through the corpus at a page size in gzip mode, so that
+// the fake compresses and caches every page before anything is measured,
+// and returns the largest page's JSON (inflated) size.
+func (s *server) warm(ctx context.Context, limit int) (int64, error) {
+	hc := &http.Client{} // Go's transport: asks for gzip, inflates
+	var buf bytes.Buffer
+	var largest int64
+	cursor := ""
+	for {
+		err := get(ctx, hc, s.GzipURL, limit, cursor, func(r *http.Response) error {
+			if !r.Uncompressed {
+				return errors.New("warming the cache: the fake did not compress a page")
+			}
+			buf.Reset()
+			_, err := buf.ReadFrom(r.Body)
+			return err
+		})
+		if err != nil {
+			return 0, err
 		}
-	}()
-	s.URL = "http://" + ln.Addr().String() + auditlogstest.BasePath
-	return s, nil
+		largest = max(largest, int64(buf.Len()))
+		if cursor = nextCursor(buf.Bytes()); cursor == "" {
+			return largest, nil
+		}
+	}
 }
 
 // stats returns the counters once no request is being handled: a client
@@ -78,7 +153,9 @@ func (s *server) stats() serverStats {
 func (s *server) resetMaxPage() { s.maxPage.Store(0) }
 
 func (s *server) close() {
-	_ = s.http.Close()
+	for _, hs := range s.https {
+		_ = hs.Close()
+	}
 	s.fake.Close()
 }
 
