@@ -81,6 +81,15 @@ type stateOutput struct {
 	// refused cursor cuts the file back to it and reads the window again.
 	// -1 when the window started in another file (or on stdout).
 	WindowOffset int64 `json:"window_offset"`
+	// Dev and Ino identify the file Offset counts in (0 where the system
+	// does not say, and in states written before they were recorded): after
+	// a rotation moved it, tail finds it by them to cut it back to Offset.
+	Dev uint64 `json:"dev,omitempty"`
+	Ino uint64 `json:"ino,omitempty"`
+	// TailSum is the SHA-256 (hex) of the file's last tailSumBytes bytes
+	// before Offset (fewer in a shorter file): it tells logrotate's copy of
+	// a file truncated by copytruncate from any other file.
+	TailSum string `json:"tail_sha256,omitempty"`
 }
 
 // errStateLocked means another tail holds the state file.

@@ -1,13 +1,16 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
+	"os/signal"
 	"path/filepath"
+	"syscall"
 	"time"
 
 	"github.com/slackaudit/auditlogs"
@@ -64,6 +67,7 @@ func runTail(ctx context.Context, e *env, args []string) int {
 	fs.Var(start, "start", "on the first run, collect from `T` (default 24h ago); ignored when resuming")
 	maxWindow := fs.Duration("max-window", 24*time.Hour, "the longest time window one pass reads (a backfill moves in such steps)")
 	once := fs.Bool("once", false, "read the windows up to now minus --settle, then exit")
+	logFormat := fs.String("log-format", "", "log windows, pages, retries, waits and rotations to stderr as `text` or json (log/slog); default: warnings and rotations only, as plain lines")
 	if ok, code := parseFlags(e, fs, tailSpec, &g, args); !ok {
 		return code
 	}
@@ -76,11 +80,17 @@ func runTail(ctx context.Context, e *env, args []string) int {
 		return usageError(e, "tail", "--interval must be positive")
 	case *settle < 0:
 		return usageError(e, "tail", "--settle must not be negative")
+	case *logFormat != "" && *logFormat != "text" && *logFormat != "json":
+		return usageError(e, "tail", "unknown --log-format %s: use text or json", quoteArg(*logFormat))
 	case *maxWindow < time.Second:
 		return usageError(e, "tail", "--max-window must be at least 1s")
 	case *outPath != "" && *statePath != "" && sameFile(*outPath, *statePath):
 		return usageError(e, "tail", "--out and --state must be different files")
 	}
+	// SIGHUP reopens --out (after logrotate moved it) instead of killing tail.
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
 
 	ci, code := newClient(e, &g, true)
 	if code != 0 {
@@ -94,7 +104,7 @@ func runTail(ctx context.Context, e *env, args []string) int {
 		limit:    f.limit,
 		interval: *interval, settle: *settle, maxWindow: *maxWindow, once: *once,
 		start: start.t, now: time.Now,
-		log: ci.logger,
+		log: ci.logger, hup: hup, ops: opsLogger(e.stderr, *logFormat, g.debug),
 	}
 	if t.log == nil {
 		t.log = slog.New(slog.DiscardHandler)
@@ -127,12 +137,21 @@ type tailer struct {
 	once                        bool
 	start                       time.Time
 	now                         func() time.Time
-	log                         *slog.Logger
+	log                         *slog.Logger // --debug
+	ops                         *slog.Logger // --log-format; nil: plain lines
 
 	st   *tailState
 	out  *os.File // the --out file; nil when writing to stdout
 	w    entryWriter
 	prog *progress
+
+	hup         <-chan os.Signal // SIGHUP: reopen --out by its path
+	pageBuf     bytes.Buffer     // the page being written to --out, sent in one write
+	tail        []byte           // --out's last bytes before the checkpoint (see TailSum)
+	last        []byte           // the bytes of the last write to --out,
+	lastAt      int64            // and where they start
+	fileEntries int64            // entries written to the current --out file
+	movedNoted  bool             // said that --out was moved away
 }
 
 // errStopped means a signal asked tail to stop after the page in hand.
@@ -217,8 +236,8 @@ func (t *tailer) loop(ctx context.Context) error {
 				return nil
 			}
 			t.prog.show(fmt.Sprintf("caught up to %s, next look in %s", unixUTC(t.st.Watermark), t.interval))
-			if !sleep(ctx, t.interval) {
-				return nil
+			if ok, err := t.sleep(ctx, t.interval); !ok || err != nil {
+				return err
 			}
 			continue
 		}
@@ -250,8 +269,8 @@ func (t *tailer) loop(ctx context.Context) error {
 		msg, _ := explain(err, t.ci)
 		t.prog.done()
 		fmt.Fprintf(t.e.stderr, "auditlogs: warning: %s; trying again in %s\n", firstLine(msg), wait)
-		if !sleep(ctx, wait) {
-			return nil
+		if ok, err := t.sleep(ctx, wait); !ok || err != nil {
+			return err
 		}
 	}
 }
@@ -312,6 +331,7 @@ func (t *tailer) writePage(page *auditlogs.Page, boundary map[string]bool) error
 	w := t.st.Window
 	n := 0
 	var atLatest []string
+	t.pageBuf.Reset()
 	for i := range page.Entries {
 		en := &page.Entries[i]
 		if en.DateCreate < w.Oldest || en.DateCreate > w.Latest {
@@ -335,14 +355,16 @@ func (t *tailer) writePage(page *auditlogs.Page, boundary map[string]bool) error
 		return &writeError{err}
 	}
 	if t.out != nil {
-		if err := t.out.Sync(); err != nil {
-			return &writeError{err}
-		}
-		off, err := t.out.Seek(0, io.SeekCurrent)
+		// Right before the write: a rotation since the last page is dealt
+		// with here (see rotate.go).
+		again, err := t.checkOutput()
 		if err != nil {
-			return &writeError{err}
+			return err
 		}
-		t.st.Output.Offset = off
+		if err := t.writeOut(again, t.pageBuf.Bytes()); err != nil {
+			return err
+		}
+		t.fileEntries += int64(n)
 	} else if f, ok := t.e.stdout.(*os.File); ok {
 		_ = f.Sync() // a redirect to a file: make it durable too; a pipe cannot be
 	}
@@ -365,7 +387,7 @@ func (t *tailer) writePage(page *auditlogs.Page, boundary map[string]bool) error
 	}
 	t.log.Debug("tail: page checkpointed", "entries", n, "window_done", t.st.Window == nil, "total", t.st.Entries)
 	t.prog.page(n, note)
-	return nil
+	return t.serviceHUP() // the page in hand is done and checkpointed
 }
 
 // restartWindow makes the current window start over after its cursor was
@@ -396,6 +418,12 @@ func (t *tailer) restartWindow(cause error) error {
 		if err := cutFile(t.out, o.Offset); err != nil {
 			return &writeError{err}
 		}
+		tail, err := readTail(t.out, o.Offset)
+		if err != nil {
+			return &writeError{err}
+		}
+		t.tail, t.last = tail, nil
+		o.TailSum = sumHex(tail)
 	}
 	return nil
 }
@@ -420,63 +448,17 @@ func (t *tailer) openOutput() error {
 		t.w, _ = newEntryWriter(formatJSONL, t.e.stdout)
 		return nil
 	}
-	midWindow := st.Window != nil && st.Window.Pages > 0
-	o := st.Output
-	f, err := os.OpenFile(abs, os.O_RDWR, 0)
-	var size int64
-	if err == nil {
-		fi, serr := f.Stat()
-		if serr != nil {
-			f.Close()
-			return serr
-		}
-		size = fi.Size()
+	if st.Output != nil {
+		return t.resumeOutput(abs)
 	}
-	switch {
-	case err != nil && !errors.Is(err, os.ErrNotExist):
+	f, _, err := openOutFile(abs)
+	if err != nil {
 		return fmt.Errorf("open --out: %w", err)
-	case o == nil || err != nil || (size == 0 && o.Offset > 0):
-		// A new output: the first run, another file than last time, or the
-		// file was moved away (or emptied) since, as a rotation does.
-		if o != nil && o.Offset > 0 && !st.CleanStop {
-			fmt.Fprintf(t.e.stderr, "auditlogs: warning: %s was moved or emptied after a run that did not stop cleanly: "+
-				"the last page of that file may come again in the new one\n", abs)
-		}
-		if f == nil {
-			if f, err = os.OpenFile(abs, os.O_RDWR|os.O_CREATE, 0o600); err != nil {
-				return fmt.Errorf("create --out: %w", err)
-			}
-			// The new file's name must survive a power cut before the state
-			// names it.
-			if err := syncDir(filepath.Dir(abs)); err != nil {
-				f.Close()
-				return err
-			}
-		}
-		o = &stateOutput{Path: abs, Offset: size, WindowOffset: size}
-		if midWindow {
-			o.WindowOffset = -1 // the window's first pages went elsewhere
-		}
-		st.Output = o
-	case size < o.Offset:
-		f.Close()
-		return fmt.Errorf("%s holds %d bytes but the state says %d were written to it: it was cut or replaced since. "+
-			"Move it away (tail then starts a new file) or use another --state", abs, size, o.Offset)
-	case size > o.Offset:
-		// A page written before a crash and never checkpointed: it will be
-		// read again.
-		t.log.Debug("tail: cutting the output back to the checkpoint", "from", size, "to", o.Offset)
-		if err := cutFile(f, o.Offset); err != nil {
-			f.Close()
-			return fmt.Errorf("cut --out back to the checkpoint: %w", err)
-		}
 	}
-	if _, err := f.Seek(o.Offset, io.SeekStart); err != nil {
+	if err := t.adopt(f, abs); err != nil {
 		f.Close()
 		return err
 	}
-	t.out = f
-	t.w, _ = newEntryWriter(formatJSONL, f)
 	return nil
 }
 
@@ -525,6 +507,29 @@ func transient(err error) bool {
 	}
 	var pe *os.PathError
 	return !errors.As(err, &pe) // a state file that cannot be saved will not fix itself
+}
+
+// sleep waits d, or until ctx is done, reopening --out on SIGHUP meanwhile;
+// it reports whether it waited it all.
+func (t *tailer) sleep(ctx context.Context, d time.Duration) (bool, error) {
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	for {
+		select {
+		case <-timer.C:
+			return true, nil
+		case <-ctx.Done():
+			return false, nil
+		case <-t.hup:
+			if t.out == nil {
+				t.event("SIGHUP: writing to stdout, nothing to reopen")
+				continue
+			}
+			if err := t.reopen("SIGHUP"); err != nil {
+				return false, err
+			}
+		}
+	}
 }
 
 // sleep waits d, or until ctx is done; it reports whether it waited it all.
