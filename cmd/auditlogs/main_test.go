@@ -27,7 +27,9 @@ func TestMain(m *testing.M) {
 	// Faults without Retry-After (5xx, cut connections) would otherwise wait
 	// the library's default backoff, a second or more.
 	testClientOptions = []auditlogs.Option{auditlogs.WithRetryWait(time.Millisecond, 5*time.Millisecond)}
-	os.Exit(m.Run())
+	code := m.Run()
+	removeCLI()
+	os.Exit(code)
 }
 
 type result struct {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -135,12 +136,16 @@ func (t *tailer) adopt(f *os.File, abs string) error {
 		return err
 	}
 	dev, ino, _, _ := fileIdentity(fi)
-	o := &stateOutput{Path: abs, Offset: start, WindowOffset: start, Dev: dev, Ino: ino, TailSum: sumHex(tail)}
+	o := &stateOutput{Path: abs, Offset: start, WindowOffset: start, Dev: dev, Ino: ino, TailSum: sumHex(tail), Gen: 1}
+	if prev := t.st.Output; prev != nil {
+		o.Gen = prev.Gen + 1
+	}
 	if w := t.st.Window; w != nil && w.Pages > 0 {
 		o.WindowOffset = -1 // the window's first pages went elsewhere
 	}
 	t.st.Output = o
-	t.out, t.tail, t.last, t.fileEntries, t.movedNoted = f, tail, nil, 0, false
+	t.out, t.tail, t.fileEntries, t.movedNoted = f, tail, 0, false
+	t.recent, t.recentAt, t.recentWrites = nil, start, nil
 	t.w, _ = newEntryWriter(formatJSONL, &t.pageBuf)
 	return nil
 }
@@ -164,6 +169,9 @@ func (t *tailer) resumeOutput(abs string) error {
 	same := (known && dev == o.Dev && ino == o.Ino) || (!known && !(size == 0 && o.Offset > 0))
 	switch {
 	case same && size >= o.Offset:
+		if size == 0 && !t.st.CleanStop {
+			t.repairEmptyCopy(o, fi)
+		}
 		if size > o.Offset {
 			// A page written before a crash and never checkpointed: it will
 			// be read again.
@@ -183,6 +191,10 @@ func (t *tailer) resumeOutput(abs string) error {
 		}
 		o.TailSum = sumHex(tail)
 		t.out, t.tail = f, tail
+		t.recent, t.recentAt, t.recentWrites = nil, o.Offset, nil
+		if last, lastAt, _ := t.readJournal(o); last != nil {
+			t.recent, t.recentAt, t.recentWrites = last, lastAt, []int{len(last)}
+		}
 		t.w, _ = newEntryWriter(formatJSONL, &t.pageBuf)
 		return nil
 	case same && !known:
@@ -192,7 +204,28 @@ func (t *tailer) resumeOutput(abs string) error {
 	case same:
 		t.notice("--out is shorter than the checkpoint: it was truncated (logrotate copytruncate?) while tail was stopped",
 			"file", abs, "size", size, "checkpoint", o.Offset)
-		t.repairCopy(o, fi, nil, 0)
+		last, lastAt, pending := t.readJournal(o)
+		if size > 0 && size <= int64(len(pending)) {
+			// Written after the truncation, never checkpointed (a kill -9
+			// right after a rotation): cut off, to be read again.
+			got := make([]byte, size)
+			if _, err := f.ReadAt(got, 0); err == nil && bytes.Equal(got, pending[:size]) {
+				if err := cutFile(f, 0); err != nil {
+					f.Close()
+					return err
+				}
+				fi, _ = f.Stat()
+			}
+		}
+		again := t.repairCopy(o, fi, last, lastAt)
+		if err := t.adopt(f, abs); err != nil {
+			f.Close()
+			return err
+		}
+		if len(again) > 0 {
+			return t.writeOut(again, nil)
+		}
+		return nil
 	case known:
 		t.notice("--out was moved or replaced while tail was stopped: starting a new file", "file", abs)
 		t.leaveMoved(o)
@@ -284,47 +317,62 @@ func (t *tailer) repairCopy(o *stateOutput, cur fs.FileInfo, last []byte, lastAt
 	if o.Offset == 0 {
 		return nil
 	}
-	k := min(o.Offset, tailSumBytes)
-	for i, c := range siblings(o.Path) {
-		if i == 8 {
-			break
+	var cands []sibling
+	for _, c := range siblings(o.Path) {
+		if !os.SameFile(c.fi, cur) && len(cands) < 8 {
+			cands = append(cands, c)
 		}
-		if os.SameFile(c.fi, cur) {
+	}
+	// First a copy of the whole checkpoint, told by TailSum.
+	k := min(o.Offset, tailSumBytes)
+	for _, c := range cands {
+		size := c.fi.Size()
+		if size < o.Offset {
 			continue
 		}
-		size := c.fi.Size()
 		f, err := os.OpenFile(c.path, os.O_RDWR, 0)
 		if err != nil {
 			continue
 		}
-		if size >= o.Offset {
-			tail := make([]byte, k)
-			if _, err := f.ReadAt(tail, o.Offset-k); err == nil && sumHex(tail) == o.TailSum {
-				if size > o.Offset && cutFile(f, o.Offset) == nil {
-					t.notice("cut logrotate's copy back to the checkpoint: its last page will be read again",
-						"file", c.path, "bytes", size-o.Offset)
-				} else {
-					t.log.Debug("tail: logrotate's copy holds the whole checkpoint", "file", c.path)
-				}
-				f.Close()
-				return nil
+		tail := make([]byte, k)
+		if _, err := f.ReadAt(tail, o.Offset-k); err == nil && sumHex(tail) == o.TailSum {
+			if size > o.Offset && cutFile(f, o.Offset) == nil {
+				t.notice("cut logrotate's copy back to the checkpoint: its last page will be read again",
+					"file", c.path, "bytes", size-o.Offset)
+			} else {
+				t.log.Debug("tail: logrotate's copy holds the whole checkpoint", "file", c.path)
 			}
-		} else if last != nil && size >= lastAt {
-			got := make([]byte, size-lastAt)
-			if _, err := f.ReadAt(got, lastAt); err == nil && bytes.Equal(got, last[:len(got)]) {
-				whole := int64(bytes.LastIndexByte(got, '\n') + 1)
-				again := last[whole:]
-				if err := cutFile(f, lastAt+whole); err != nil {
-					f.Close()
-					continue
-				}
-				f.Close()
-				t.notice("logrotate's copy missed the end of the last page (written between its copy and its truncation): "+
-					"writing those lines again to the emptied file", "file", c.path, "entries", bytes.Count(again, []byte{'\n'}))
-				return slices.Clone(again)
-			}
+			f.Close()
+			return nil
 		}
 		f.Close()
+	}
+	// Then a copy that ends inside the recent writes, and holds them up to
+	// its end.
+	for _, c := range cands {
+		size := c.fi.Size()
+		if last == nil || size <= lastAt || size >= o.Offset {
+			continue
+		}
+		f, err := os.OpenFile(c.path, os.O_RDWR, 0)
+		if err != nil {
+			continue
+		}
+		got := make([]byte, size-lastAt)
+		if _, err := f.ReadAt(got, lastAt); err != nil || !bytes.Equal(got, last[:len(got)]) {
+			f.Close()
+			continue
+		}
+		whole := int64(bytes.LastIndexByte(got, '\n') + 1)
+		again := last[whole:]
+		err = cutFile(f, lastAt+whole)
+		f.Close()
+		if err != nil {
+			continue
+		}
+		t.notice("logrotate's copy missed the end of the last pages (written between its copy and its truncation): "+
+			"writing those lines again to the emptied file", "file", c.path, "entries", bytes.Count(again, []byte{'\n'}))
+		return slices.Clone(again)
 	}
 	t.notice("--out was truncated, and no copy of it was found beside it (compressed or moved to another directory?): "+
 		"tail cannot check that the copy holds every line it wrote", "file", o.Path)
@@ -356,10 +404,15 @@ func (t *tailer) checkOutput() ([]byte, error) {
 	switch {
 	case size < o.Offset:
 		t.notice("--out was truncated under tail (logrotate copytruncate?)", "file", o.Path, "size", size, "checkpoint", o.Offset)
-		again := t.repairCopy(o, fi, t.last, t.lastAt)
+		again := t.repairCopy(o, fi, t.recent, t.recentAt)
 		entries := t.fileEntries
 		if err := t.adopt(t.out, o.Path); err != nil {
 			return nil, &writeError{err}
+		}
+		// Checkpoint the new start before writing, so that a crash before
+		// the page's checkpoint cuts the page off again, as ever.
+		if err := t.st.save(t.statePath); err != nil {
+			return nil, err
 		}
 		t.notice("rotated --out", "reason", "truncated", "file", o.Path, "entries_before", entries)
 		return again, nil
@@ -371,6 +424,7 @@ func (t *tailer) checkOutput() ([]byte, error) {
 			pre = []byte{'\n'} // not glued to a foreign line
 		}
 		o.Offset = size
+		t.recent, t.recentAt, t.recentWrites = nil, size, nil
 		if o.WindowOffset >= 0 {
 			o.WindowOffset = -1 // cutting back to the window's start would cut the foreign bytes
 		}
@@ -390,6 +444,7 @@ func (t *tailer) checkOutput() ([]byte, error) {
 func (t *tailer) writeOut(again, page []byte) error {
 	o := t.st.Output
 	buf := append(again, page...)
+	t.writeJournal(o, buf)
 	if _, err := t.out.Write(buf); err != nil {
 		return &writeError{err}
 	}
@@ -398,34 +453,31 @@ func (t *tailer) writeOut(again, page []byte) error {
 		return &writeError{err}
 	}
 	if at := end - int64(len(buf)); at != o.Offset {
-		// Truncated between the check and the write: the page is whole at
-		// the start of the emptied file, but the copy may have missed the
-		// write before it.
+		// Truncated between the check and the write: the write is whole
+		// at the start of the emptied file, but the state does not say so
+		// yet, and logrotate's copy may have missed the write before it.
+		// Take it back, checkpoint the new start, and write it again.
 		fi, err := t.out.Stat()
 		if err != nil {
 			return &writeError{err}
 		}
 		t.notice("--out was truncated just before a write", "file", o.Path, "checkpoint", o.Offset, "now_at", at)
-		more := t.repairCopy(o, fi, t.last, t.lastAt)
-		t.tail, t.fileEntries = nil, 0
-		if o.WindowOffset >= 0 {
-			o.WindowOffset = -1
+		more := t.repairCopy(o, fi, t.recent, t.recentAt)
+		if err := cutFile(t.out, max(at, 0)); err != nil {
+			return &writeError{err}
 		}
-		if at > 0 {
-			t.tail, _ = readTail(t.out, at)
+		if err := t.adopt(t.out, o.Path); err != nil {
+			return &writeError{err}
 		}
-		if len(more) > 0 {
-			if _, err := t.out.Write(more); err != nil {
-				return &writeError{err}
-			}
-			buf = append(buf, more...)
-			end += int64(len(more))
+		if err := t.st.save(t.statePath); err != nil {
+			return err
 		}
+		return t.writeOut(more, buf)
 	}
 	if err := t.out.Sync(); err != nil {
 		return &writeError{err}
 	}
-	t.last, t.lastAt = slices.Clone(buf), end-int64(len(buf))
+	t.keepRecent(buf)
 	t.tail = keepTail(t.tail, buf)
 	o.Offset = end
 	o.TailSum = sumHex(t.tail)
@@ -480,4 +532,106 @@ func (t *tailer) serviceHUP() error {
 		return nil
 	}
 	return t.reopen("SIGHUP")
+}
+
+// recentMax bounds the recent writes tail keeps to repair a copy
+// logrotate's copytruncate made while they were written: the last write is
+// always kept, the ones before it while they fit.
+const recentMax = 8 << 20
+
+// keepRecent adds buf, just written, to the recent writes.
+func (t *tailer) keepRecent(buf []byte) {
+	t.recent = append(t.recent, buf...)
+	t.recentWrites = append(t.recentWrites, len(buf))
+	for len(t.recentWrites) > 1 && len(t.recent) > recentMax {
+		n := t.recentWrites[0]
+		t.recent = slices.Clone(t.recent[n:])
+		t.recentAt += int64(n)
+		t.recentWrites = t.recentWrites[1:]
+	}
+}
+
+// The journal (path + ".lastpage", beside the state) holds the recent
+// writes to --out and the one about to be made, so that a restart after
+// kill -9 can still repair logrotate's copy as a running tail does (see
+// repairCopy), and tell its own uncheckpointed write from anything else.
+// It is not fsynced: it serves after a crash of the process, whose writes
+// the kernel keeps, not after a power cut.
+type journalEntry struct {
+	Gen    int64  `json:"gen"`
+	Dev    uint64 `json:"dev"`
+	Ino    uint64 `json:"ino"`
+	At     int64  `json:"at"`
+	Len    int    `json:"len"`
+	SHA256 string `json:"sha256"`
+}
+
+func (t *tailer) journalPath() string { return t.statePath + ".lastpage" }
+
+// writeJournal records the recent writes and buf, about to be written to
+// --out after them.
+func (t *tailer) writeJournal(o *stateOutput, buf []byte) {
+	if o.Ino == 0 {
+		return // no identity to check it against later
+	}
+	h := sha256.New()
+	h.Write(t.recent)
+	h.Write(buf)
+	head, _ := json.Marshal(journalEntry{Gen: o.Gen, Dev: o.Dev, Ino: o.Ino, At: t.recentAt,
+		Len: len(t.recent) + len(buf), SHA256: hex.EncodeToString(h.Sum(nil))})
+	b := make([]byte, 0, len(head)+1+len(t.recent)+len(buf))
+	b = append(append(append(append(b, head...), '\n'), t.recent...), buf...)
+	if err := os.WriteFile(t.journalPath(), b, 0o600); err != nil {
+		t.log.Debug("tail: cannot keep the last pages beside the state", "error", err)
+	}
+}
+
+// readJournal returns what the journal holds of o's file, if it holds it
+// whole and spans the checkpoint: the bytes before the checkpoint (last,
+// from lastAt) and the uncheckpointed write after it (pending), if any.
+func (t *tailer) readJournal(o *stateOutput) (last []byte, lastAt int64, pending []byte) {
+	b, err := os.ReadFile(t.journalPath())
+	if err != nil {
+		return nil, 0, nil
+	}
+	line, rest, ok := bytes.Cut(b, []byte{'\n'})
+	var h journalEntry
+	if !ok || json.Unmarshal(line, &h) != nil || h.Len != len(rest) || h.Gen != o.Gen || h.Dev != o.Dev ||
+		h.Ino != o.Ino || h.At > o.Offset || h.At+int64(h.Len) < o.Offset || h.SHA256 != sumHex(rest) {
+		t.log.Debug("tail: the journal does not match the checkpoint")
+		return nil, 0, nil
+	}
+	split := o.Offset - h.At
+	if split > 0 {
+		last = rest[:split]
+	}
+	return last, h.At, rest[split:]
+}
+
+// repairEmptyCopy is repairCopy for a file truncated while tail was
+// stopped before anything written to it was checkpointed: the copy can only
+// be told by the uncheckpointed write the journal holds, which is cut off
+// it (it will be read again).
+func (t *tailer) repairEmptyCopy(o *stateOutput, cur fs.FileInfo) {
+	_, _, pending := t.readJournal(o)
+	if len(pending) == 0 {
+		return
+	}
+	for _, c := range siblings(o.Path) {
+		size := c.fi.Size()
+		if os.SameFile(c.fi, cur) || size == 0 || size > int64(len(pending)) {
+			continue
+		}
+		f, err := os.OpenFile(c.path, os.O_RDWR, 0)
+		if err != nil {
+			continue
+		}
+		got := make([]byte, size)
+		if _, err := f.ReadAt(got, 0); err == nil && bytes.Equal(got, pending[:size]) && cutFile(f, 0) == nil {
+			t.notice("cut logrotate's copy back to the checkpoint: its last page will be read again", "file", c.path, "bytes", size)
+			f.Close()
+			return
+		}
+		f.Close()
+	}
 }

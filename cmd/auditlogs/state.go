@@ -90,6 +90,10 @@ type stateOutput struct {
 	// before Offset (fewer in a shorter file): it tells logrotate's copy of
 	// a file truncated by copytruncate from any other file.
 	TailSum string `json:"tail_sha256,omitempty"`
+	// Gen counts the files tail has started writing to under this state:
+	// a file truncated in place keeps its inode, and Gen tells the
+	// journal's writes to it before the truncation from those after.
+	Gen int64 `json:"gen,omitempty"`
 }
 
 // errStateLocked means another tail holds the state file.

@@ -145,13 +145,14 @@ type tailer struct {
 	w    entryWriter
 	prog *progress
 
-	hup         <-chan os.Signal // SIGHUP: reopen --out by its path
-	pageBuf     bytes.Buffer     // the page being written to --out, sent in one write
-	tail        []byte           // --out's last bytes before the checkpoint (see TailSum)
-	last        []byte           // the bytes of the last write to --out,
-	lastAt      int64            // and where they start
-	fileEntries int64            // entries written to the current --out file
-	movedNoted  bool             // said that --out was moved away
+	hup          <-chan os.Signal // SIGHUP: reopen --out by its path
+	pageBuf      bytes.Buffer     // the page being written to --out, sent in one write
+	tail         []byte           // --out's last bytes before the checkpoint (see TailSum)
+	recent       []byte           // the last writes to --out, contiguous (see keepRecent),
+	recentAt     int64            // from this offset,
+	recentWrites []int            // and the length of each
+	fileEntries  int64            // entries written to the current --out file
+	movedNoted   bool             // said that --out was moved away
 }
 
 // errStopped means a signal asked tail to stop after the page in hand.
@@ -422,7 +423,7 @@ func (t *tailer) restartWindow(cause error) error {
 		if err != nil {
 			return &writeError{err}
 		}
-		t.tail, t.last = tail, nil
+		t.tail, t.recent, t.recentAt, t.recentWrites = tail, nil, o.Offset, nil
 		o.TailSum = sumHex(tail)
 	}
 	return nil
