@@ -46,12 +46,23 @@ With --once, tail reads the windows up to now minus --settle and exits: for
 cron, tests and the demo. Errors that may pass (network, 429, 5xx) are retried
 with a growing pause unless --once is given; a refused token exits 1.
 
-To rotate --out, stop tail, move the file away, and start tail again: it
-starts a new file. Passing another --out file on a restart also works.`,
+Rotation: SIGHUP makes tail finish the page in hand, checkpoint, and open
+--out again by its path, so logrotate's create mode (move the file, then
+signal) starts a new file and the state follows it. Before each page tail
+also checks the file it writes to: moved, replaced, deleted or truncated under
+it (logrotate's copytruncate), it says so on stderr and goes on without a NUL
+hole, a torn line or a duplicate; a copytruncate copy that missed the last
+lines written gets them again in the emptied file. Passing another --out file
+on a restart also works. See the README for logrotate configurations.
+
+--log-format text or json logs each window, page, retry, wait and rotation
+(with entry counts) to stderr through log/slog; without it tail prints only
+warnings and what it did about a rotation.`,
 	examples: `  auditlogs tail --demo --once
   auditlogs tail --state /var/lib/auditlogs/state.json --out /var/log/slack/audit.jsonl
   auditlogs tail --state state.json --action user_login | your-siem-forwarder
-  auditlogs tail --state state.json --out audit.jsonl --start 2025-01-01 --once   # backfill, from cron`,
+  auditlogs tail --state state.json --out audit.jsonl --start 2025-01-01 --once   # backfill, from cron
+  auditlogs tail --state state.json --out /var/log/slack/audit.jsonl --log-format json   # logrotate-friendly`,
 }
 
 func runTail(ctx context.Context, e *env, args []string) int {
