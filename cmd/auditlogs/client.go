@@ -91,6 +91,9 @@ func newClient(e *env, g *globalFlags, needToken bool) (*clientInfo, int) {
 		ci.logger = slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 		opts = append(opts, auditlogs.WithLogger(ci.logger))
 	}
+	if g.opsLog != nil {
+		opts = append(opts, auditlogs.WithLogger(slog.New(raiseHandler{g.opsLog.Handler()})))
+	}
 	opts = append(opts, testClientOptions...)
 	c, err := auditlogs.New(token, opts...)
 	if err != nil {

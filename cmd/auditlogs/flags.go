@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"strconv"
 	"strings"
 	"time"
@@ -21,6 +22,9 @@ type globalFlags struct {
 	demo      bool
 
 	set map[string]bool // the flags given on the command line
+	// opsLog, set by a command before newClient, gets the client's retries
+	// and waits (tail's --log-format); --debug's logger takes precedence.
+	opsLog *slog.Logger
 }
 
 // globalFlagNames lists the global flags, for the usage text.

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"log/slog"
@@ -59,3 +60,28 @@ func opsLogger(w io.Writer, format string, debug bool) *slog.Logger {
 	}
 	return nil
 }
+
+// raiseHandler passes the client's debug records of retries and rate-limit
+// waits on at info level, for --log-format, and drops its other debug
+// records (one for every request).
+type raiseHandler struct{ h slog.Handler }
+
+// raised are the client's debug messages --log-format shows.
+var raised = map[string]bool{"auditlogs: retrying request": true, "auditlogs: waited for the rate limit": true}
+
+func (r raiseHandler) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= slog.LevelDebug && (l < slog.LevelInfo || r.h.Enabled(ctx, l))
+}
+
+func (r raiseHandler) Handle(ctx context.Context, rec slog.Record) error {
+	if rec.Level < slog.LevelInfo {
+		if !raised[rec.Message] {
+			return nil
+		}
+		rec.Level = slog.LevelInfo
+	}
+	return r.h.Handle(ctx, rec)
+}
+
+func (r raiseHandler) WithAttrs(as []slog.Attr) slog.Handler { return raiseHandler{r.h.WithAttrs(as)} }
+func (r raiseHandler) WithGroup(name string) slog.Handler    { return raiseHandler{r.h.WithGroup(name)} }

@@ -103,6 +103,10 @@ func runTail(ctx context.Context, e *env, args []string) int {
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
 
+	ops := opsLogger(e.stderr, *logFormat, g.debug)
+	if !g.debug {
+		g.opsLog = ops
+	}
 	ci, code := newClient(e, &g, true)
 	if code != 0 {
 		return code
@@ -115,7 +119,7 @@ func runTail(ctx context.Context, e *env, args []string) int {
 		limit:    f.limit,
 		interval: *interval, settle: *settle, maxWindow: *maxWindow, once: *once,
 		start: start.t, now: time.Now,
-		log: ci.logger, hup: hup, ops: opsLogger(e.stderr, *logFormat, g.debug),
+		log: ci.logger, hup: hup, ops: ops,
 	}
 	if t.log == nil {
 		t.log = slog.New(slog.DiscardHandler)
@@ -300,7 +304,7 @@ func (t *tailer) openWindow() bool {
 	if o := t.st.Output; o != nil {
 		o.WindowOffset = o.Offset
 	}
-	t.log.Debug("tail: window", "oldest", unixUTC(oldest), "latest", unixUTC(latest))
+	t.event("window start", "oldest", unixUTC(oldest), "latest", unixUTC(latest))
 	return true
 }
 
@@ -386,7 +390,8 @@ func (t *tailer) writePage(page *auditlogs.Page, boundary map[string]bool) error
 	w.IDsAtLatest = append(w.IDsAtLatest, atLatest...)
 	t.st.Entries += int64(n)
 	note := fmt.Sprintf("window %s to %s", unixUTC(w.Oldest), unixUTC(w.Latest))
-	if page.NextCursor == "" { // the window is done
+	done := page.NextCursor == ""
+	if done {
 		t.st.Watermark = w.Latest
 		t.st.BoundaryIDs = w.IDsAtLatest
 		t.st.Window = nil
@@ -397,7 +402,11 @@ func (t *tailer) writePage(page *auditlogs.Page, boundary map[string]bool) error
 	if err := t.st.save(t.statePath); err != nil {
 		return err
 	}
-	t.log.Debug("tail: page checkpointed", "entries", n, "window_done", t.st.Window == nil, "total", t.st.Entries)
+	t.event("page", "entries", n, "received", len(page.Entries), "window_pages", w.Pages, "entries_written", t.st.Entries)
+	if done {
+		t.event("window done", "oldest", unixUTC(w.Oldest), "latest", unixUTC(w.Latest), "pages", w.Pages,
+			"entries_written", t.st.Entries)
+	}
 	t.prog.page(n, note)
 	return t.serviceHUP() // the page in hand is done and checkpointed
 }
