@@ -14,8 +14,11 @@
 //	go run ./cmd/auditlogs tail --demo --once
 //
 // The token comes from SLACK_AUDIT_TOKEN or --token-file, never from a flag
-// value. Exit codes: 0 success, 1 runtime or API error, 2 usage error, 130
-// interrupted (logs, schemas, actions; tail exits 0 on SIGINT and SIGTERM).
+// value. Exit codes: 0 success, 1 runtime or API error, 2 usage error, 3 the
+// state belongs to another endpoint or organization (tail), 4 lagging more
+// than --max-lag (status), 5 no readable state (status), 130 interrupted
+// (logs, schemas, actions; tail exits 0 on SIGINT and SIGTERM, and reopens
+// --out on SIGHUP).
 // Run "auditlogs help" and "auditlogs <command> --help" for the details.
 package main
 
@@ -31,10 +34,15 @@ import (
 
 // Exit codes.
 const (
-	exitOK          = 0
-	exitError       = 1   // runtime or API error
-	exitUsage       = 2   // bad flag, bad value, unknown command, no token
-	exitInterrupted = 130 // logs, schemas or actions stopped by Ctrl-C
+	exitOK    = 0
+	exitError = 1 // runtime or API error
+	exitUsage = 2 // bad flag, bad value, unknown command, no token
+	// exitStateMismatch: tail's state was collected from another endpoint
+	// or organization (see --same-org).
+	exitStateMismatch = 3
+	exitLagging       = 4   // status: the watermark is further behind than --max-lag
+	exitNoState       = 5   // status: the state file is missing or unreadable
+	exitInterrupted   = 130 // logs, schemas or actions stopped by Ctrl-C
 )
 
 func main() {
@@ -159,6 +167,9 @@ Exit codes:
   0    success (tail: also when stopped by SIGINT or SIGTERM)
   1    runtime or API error: refused token, network, Slack, files
   2    usage error: bad flag or value, unknown command, no token
+  3    tail: the state was collected from another endpoint or organization
+  4    status: the collector lags more than --max-lag
+  5    status: the state file is missing or unreadable
   130  logs, schemas or actions interrupted (Ctrl-C)
 
 Examples:

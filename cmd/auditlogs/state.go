@@ -28,6 +28,12 @@ const stateVersion = 1
 type tailState struct {
 	Version int          `json:"version"`
 	Filters stateFilters `json:"filters"`
+	// Endpoint is the base URL the state was collected from, without
+	// credentials ("demo" for --demo); Org is the enterprise ID its events
+	// carry (see owner.go). Empty in states from before they were recorded,
+	// which adopt them.
+	Endpoint string `json:"endpoint,omitempty"`
+	Org      string `json:"org,omitempty"`
 	// Watermark is where the next window starts (Unix seconds, inclusive):
 	// the latest second of the last completed window, or --start before the
 	// first one. Every matching event before it has been written.

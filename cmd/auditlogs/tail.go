@@ -40,7 +40,11 @@ can repeat the last page (at least once).
 
 The first run starts at --start (default 24h ago); later runs ignore --start
 and resume from the state. A state made with other --action, --actor or
---entity filters is refused. SIGINT or SIGTERM finishes the page in hand,
+--entity filters is refused (exit 2). The state also records the endpoint
+(--base-url, without credentials) and the organization (the enterprise ID of
+the events' context.location) it was collected from: resuming it against
+another one is refused with exit 3 before anything is written, unless
+--same-org says they are the same organization. SIGINT or SIGTERM finishes the page in hand,
 checkpoints and exits 0 (a second signal exits at once, which is safe too).
 With --once, tail reads the windows up to now minus --settle and exits: for
 cron, tests and the demo. Errors that may pass (network, 429, 5xx) are retried
@@ -78,6 +82,7 @@ func runTail(ctx context.Context, e *env, args []string) int {
 	fs.Var(start, "start", "on the first run, collect from `T` (default 24h ago); ignored when resuming")
 	maxWindow := fs.Duration("max-window", 24*time.Hour, "the longest time window one pass reads (a backfill moves in such steps)")
 	once := fs.Bool("once", false, "read the windows up to now minus --settle, then exit")
+	sameOrg := fs.Bool("same-org", false, "resume a state made against another endpoint or organization: they are the same one (a proxy, a new address)")
 	logFormat := fs.String("log-format", "", "log windows, pages, retries, waits and rotations to stderr as `text` or json (log/slog); default: warnings and rotations only, as plain lines")
 	if ok, code := parseFlags(e, fs, tailSpec, &g, args); !ok {
 		return code
@@ -119,7 +124,7 @@ func runTail(ctx context.Context, e *env, args []string) int {
 		limit:    f.limit,
 		interval: *interval, settle: *settle, maxWindow: *maxWindow, once: *once,
 		start: start.t, now: time.Now,
-		log: ci.logger, hup: hup, ops: ops,
+		log: ci.logger, hup: hup, ops: ops, sameOrg: *sameOrg,
 	}
 	if t.log == nil {
 		t.log = slog.New(slog.DiscardHandler)
@@ -150,6 +155,7 @@ type tailer struct {
 	limit                       int
 	interval, settle, maxWindow time.Duration
 	once                        bool
+	sameOrg                     bool
 	start                       time.Time
 	now                         func() time.Time
 	log                         *slog.Logger // --debug
@@ -204,6 +210,10 @@ func (t *tailer) main(ctx context.Context) int {
 		return exitUsage
 	}
 	t.st = st
+	if err := t.checkEndpoint(); err != nil {
+		fmt.Fprintln(t.e.stderr, "auditlogs: "+err.Error())
+		return exitStateMismatch
+	}
 	if err := t.openOutput(); err != nil {
 		fmt.Fprintln(t.e.stderr, "auditlogs: "+err.Error())
 		return exitError
@@ -229,6 +239,11 @@ func (t *tailer) main(ctx context.Context) int {
 		if errors.As(err, &we) {
 			fmt.Fprintln(t.e.stderr, "auditlogs: "+err.Error())
 			return exitError
+		}
+		var oe *ownerError
+		if errors.As(err, &oe) {
+			fmt.Fprintln(t.e.stderr, "auditlogs: "+err.Error())
+			return exitStateMismatch
 		}
 		return reportError(t.e, err, t.ci)
 	}
@@ -344,6 +359,9 @@ func (t *tailer) readWindow(ctx context.Context) error {
 // writePage writes a page's new events, makes them durable, then
 // checkpoints: the output is always at least as far as the state says.
 func (t *tailer) writePage(page *auditlogs.Page, boundary map[string]bool) error {
+	if err := t.checkPageOrg(page); err != nil {
+		return err
+	}
 	w := t.st.Window
 	n := 0
 	var atLatest []string
@@ -514,9 +532,10 @@ func cutFile(f *os.File, size int64) error {
 // will not.
 func transient(err error) bool {
 	var we *writeError
+	var oe *ownerError
 	var apiErr *auditlogs.APIError
 	switch {
-	case errors.As(err, &we),
+	case errors.As(err, &we), errors.As(err, &oe),
 		errors.Is(err, auditlogs.ErrUnauthorized),
 		errors.Is(err, auditlogs.ErrForbidden),
 		errors.Is(err, auditlogs.ErrInvalidParams),
