@@ -48,6 +48,7 @@ type cmdSpec struct {
 	synopsis string
 	about    string
 	examples string
+	exits    string // the exit codes, when they are not just 0, 1 and 2
 }
 
 // newFlagSet returns a command's flag set with the global flags registered.
@@ -133,7 +134,11 @@ func writeCmdUsage(w io.Writer, fs *flag.FlagSet, spec cmdSpec) {
 	if global := flagLines(fs, true); global != "" {
 		fmt.Fprintf(&b, "\nGlobal flags:\n%s", global)
 	}
-	b.WriteString("\nExit codes: 0 success, 1 runtime or API error, 2 usage error (run 'auditlogs help').\n")
+	exits := "0 success, 1 runtime or API error, 2 usage error"
+	if spec.exits != "" {
+		exits = spec.exits
+	}
+	fmt.Fprintf(&b, "\nExit codes: %s (run 'auditlogs help').\n", exits)
 	if spec.examples != "" {
 		fmt.Fprintf(&b, "\nExamples:\n%s\n", strings.TrimRight(spec.examples, "\n"))
 	}

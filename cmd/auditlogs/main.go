@@ -3,6 +3,7 @@
 //
 //	auditlogs logs      print events once, newest first (jsonl, table or csv)
 //	auditlogs tail      collect events continuously, crash-safe, resumable
+//	auditlogs status    a tail's lag, progress and last error: a health check
 //	auditlogs schemas   the object types the API knows and their fields
 //	auditlogs actions   the action names the API knows, by category
 //	auditlogs version   versions of the command, the library and Go
@@ -76,6 +77,7 @@ func init() {
 	commands = []command{
 		{"logs", "print audit events once, newest first", runLogs},
 		{"tail", "collect audit events continuously, resuming after a restart", runTail},
+		{"status", "report a tail collector's lag and last error from its state (a health check)", runStatus},
 		{"schemas", "list the object types the API knows and their fields", runSchemas},
 		{"actions", "list the action names the API knows, by category", runActions},
 		{"version", "print the version of auditlogs, its library and Go", runVersion},

@@ -52,6 +52,20 @@ type tailState struct {
 	Entries int64 `json:"entries_written"`
 	// Updated is when the state was saved, for people.
 	Updated time.Time `json:"updated"`
+	// Checkpointed is when the last page was written and checkpointed:
+	// what auditlogs status reports as the last checkpoint.
+	Checkpointed time.Time `json:"checkpointed,omitzero"`
+	// LastError is the last error tail met (retried or not), for auditlogs
+	// status; nil if none since the state was made.
+	LastError *stateError `json:"last_error,omitempty"`
+}
+
+// stateError is an error tail met, as its message said it.
+type stateError struct {
+	Time    time.Time `json:"time"`
+	Message string    `json:"message"`
+	// Fatal is true when tail exited on it, false when it retried.
+	Fatal bool `json:"fatal"`
 }
 
 // stateFilters are the filters the state was made with: resuming with

@@ -62,6 +62,8 @@ on a restart also works. See the README for logrotate configurations.
 --log-format text or json logs each window, page, retry, wait and rotation
 (with entry counts) to stderr through log/slog; without it tail prints only
 warnings and what it did about a rotation.`,
+	exits: "0 success (also when stopped by SIGINT or SIGTERM), 1 runtime or API error, 2 usage error or other filters, " +
+		"3 state collected from another endpoint or organization",
 	examples: `  auditlogs tail --demo --once
   auditlogs tail --state /var/lib/auditlogs/state.json --out /var/log/slack/audit.jsonl
   auditlogs tail --state state.json --action user_login | your-siem-forwarder
@@ -232,6 +234,10 @@ func (t *tailer) main(ctx context.Context) int {
 	t.prog.done()
 	var we *writeError
 	t.st.CleanStop = !errors.As(err, &we)
+	if err != nil {
+		msg, _ := explain(err, t.ci)
+		t.recordError(msg, true)
+	}
 	if serr := t.st.save(t.statePath); serr != nil && err == nil {
 		err = serr
 	}
@@ -248,6 +254,15 @@ func (t *tailer) main(ctx context.Context) int {
 		return reportError(t.e, err, t.ci)
 	}
 	return exitOK
+}
+
+// recordError keeps an error's message in the state for auditlogs status,
+// and saves the state when tail goes on (when it exits, it saves it anyway).
+func (t *tailer) recordError(msg string, fatal bool) {
+	t.st.LastError = &stateError{Time: t.now().UTC().Truncate(time.Second), Message: redactTokens(firstLine(msg)), Fatal: fatal}
+	if !fatal {
+		_ = t.st.save(t.statePath) // a failed save changes nothing: the error is reported anyway
+	}
 }
 
 func describeFilters(f stateFilters) string {
@@ -299,6 +314,7 @@ func (t *tailer) loop(ctx context.Context) error {
 		wait = min(wait, max(t.interval, 15*time.Minute))
 		msg, _ := explain(err, t.ci)
 		t.prog.done()
+		t.recordError(msg, false)
 		fmt.Fprintf(t.e.stderr, "auditlogs: warning: %s; trying again in %s\n", firstLine(msg), wait)
 		if ok, err := t.sleep(ctx, wait); !ok || err != nil {
 			return err
@@ -405,6 +421,7 @@ func (t *tailer) writePage(page *auditlogs.Page, boundary map[string]bool) error
 
 	w.Pages++
 	w.Cursor = page.NextCursor
+	t.st.Checkpointed = t.now().UTC().Truncate(time.Second)
 	w.IDsAtLatest = append(w.IDsAtLatest, atLatest...)
 	t.st.Entries += int64(n)
 	note := fmt.Sprintf("window %s to %s", unixUTC(w.Oldest), unixUTC(w.Latest))
