@@ -28,6 +28,12 @@ type LogsParams struct {
 	Actor string
 	// Entity is the ID of the object acted on.
 	Entity string
+	// ExcludeActions drops the events of these actions, on the client's
+	// side (Slack has no such filter): Logs, Pages, AllLogs and RawPages
+	// all leave them out of the entries they return, and a Page or RawPage
+	// counts them in Excluded. Page.Raw still returns the body as sent.
+	// They still cost their share of the page: to save calls, use Action.
+	ExcludeActions []string
 	// Cursor resumes paging where a previous page's NextCursor left off. The
 	// other fields must be the same as for that page: Slack's cursor does not
 	// remember them.
@@ -43,6 +49,9 @@ const DefaultLimit = 9999
 const MaxLimit = 9999
 
 func (p LogsParams) validate() error {
+	if err := p.validateExcluded(); err != nil {
+		return err
+	}
 	switch {
 	case p.Limit < 0 || p.Limit > MaxLimit:
 		return fmt.Errorf("%w: limit %d is outside 1..%d", ErrInvalidParams, p.Limit, MaxLimit)
@@ -95,6 +104,9 @@ type Page struct {
 	NextCursor string
 	// Warning is Slack's "warning" field, if it sent one.
 	Warning string
+	// Excluded counts the page's events left out by
+	// LogsParams.ExcludeActions.
+	Excluded int
 
 	raw []byte
 }
@@ -106,6 +118,7 @@ func (p *Page) Raw() json.RawMessage { return p.raw }
 // rawPage is a page whose entries are split out of the body but not decoded.
 type rawPage struct {
 	entries    []json.RawMessage // each entry's bytes: sub-slices of body
+	excluded   int               // entries dropped by LogsParams.ExcludeActions
 	nextCursor string
 	warning    string
 	body       []byte
@@ -142,11 +155,12 @@ func (c *Client) fetch(ctx context.Context, p LogsParams, store *pageStore, entr
 	if err != nil {
 		return nil, err
 	}
+	page.entries, page.excluded = dropExcluded(page.entries, p.ExcludeActions)
 	return page, nil
 }
 
 func (rp *rawPage) decode() *Page {
-	p := &Page{Entries: make([]Entry, len(rp.entries)), NextCursor: rp.nextCursor, Warning: rp.warning, raw: rp.body}
+	p := &Page{Entries: make([]Entry, len(rp.entries)), NextCursor: rp.nextCursor, Warning: rp.warning, Excluded: rp.excluded, raw: rp.body}
 	decodeEntries(p.Entries, rp.entries)
 	return p
 }
@@ -355,6 +369,9 @@ type RawPage struct {
 	NextCursor string
 	// Warning is Slack's "warning" field, if it sent one.
 	Warning string
+	// Excluded counts the page's events left out by
+	// LogsParams.ExcludeActions: RawPages filters them too.
+	Excluded int
 }
 
 // RawPages is Pages without the decoding: it yields each page's entries as
@@ -370,7 +387,7 @@ func (c *Client) RawPages(ctx context.Context, p LogsParams) iter.Seq2[*RawPage,
 				yield(nil, err)
 				return
 			}
-			if !yield(&RawPage{Entries: rp.entries, NextCursor: rp.nextCursor, Warning: rp.warning}, nil) {
+			if !yield(&RawPage{Entries: rp.entries, NextCursor: rp.nextCursor, Warning: rp.warning, Excluded: rp.excluded}, nil) {
 				return
 			}
 		}

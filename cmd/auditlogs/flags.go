@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -282,6 +283,7 @@ func (f *timeFlag) Set(s string) error {
 // filterFlags are the filters of /logs, shared by logs and tail.
 type filterFlags struct {
 	action, actor, entity string
+	exclude               string
 	limit                 int
 }
 
@@ -289,6 +291,7 @@ func (f *filterFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.action, "action", "", "only events of this action `NAME`, such as user_login (see 'auditlogs actions')")
 	fs.StringVar(&f.actor, "actor", "", "only events performed by this user `ID`")
 	fs.StringVar(&f.entity, "entity", "", "only events on the object of this `ID` (user, channel, file, workspace...)")
+	fs.StringVar(&f.exclude, "exclude-action", "", "leave out the events of these actions, `NAME[,NAME...]`, filtered on our side (Slack's --action takes one)")
 	fs.IntVar(&f.limit, "limit", 0, "entries per page to ask for, 1 to 9999 (default 9999: the fewest calls)")
 }
 
@@ -296,5 +299,22 @@ func (f *filterFlags) check() error {
 	if f.limit < 0 || f.limit > 9999 {
 		return fmt.Errorf("--limit must be between 1 and 9999, got %d", f.limit)
 	}
+	if f.exclude != "" && slices.Contains(strings.Split(f.exclude, ","), "") {
+		return fmt.Errorf("--exclude-action takes action names separated by commas, such as user_login,file_downloaded: got %s", quoteArg(f.exclude))
+	}
 	return nil
+}
+
+// excluded returns the names of --exclude-action, sorted, without
+// duplicates.
+func (f *filterFlags) excluded() []string {
+	if f.exclude == "" {
+		return nil
+	}
+	names := strings.Split(f.exclude, ",")
+	for i := range names {
+		names[i] = strings.TrimSpace(names[i])
+	}
+	slices.Sort(names)
+	return slices.Compact(names)
 }

@@ -74,6 +74,8 @@ type stateFilters struct {
 	Action string `json:"action"`
 	Actor  string `json:"actor"`
 	Entity string `json:"entity"`
+	// Exclude is --exclude-action, sorted and comma-separated.
+	Exclude string `json:"exclude_actions,omitempty"`
 }
 
 // stateWindow is the window being read.

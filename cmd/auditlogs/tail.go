@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -18,7 +19,7 @@ import (
 
 var tailSpec = cmdSpec{
 	name:     "tail",
-	synopsis: "--state FILE [--out FILE] [--interval 1m] [--settle 2m] [--start T] [--once] [--action A] [--actor U] [--entity E]",
+	synopsis: "--state FILE [--out FILE] [--interval 1m] [--settle 2m] [--start T] [--once] [--action A] [--actor U] [--entity E] [--exclude-action A,B]",
 	about: `Collect audit events continuously, as JSON lines exactly as Slack sent them,
 and resume where it stopped after a restart, a crash or kill -9.
 
@@ -39,8 +40,8 @@ twice, whenever tail is stopped. Without --out, events go to stdout and a crash
 can repeat the last page (at least once).
 
 The first run starts at --start (default 24h ago); later runs ignore --start
-and resume from the state. A state made with other --action, --actor or
---entity filters is refused (exit 2). The state also records the endpoint
+and resume from the state. A state made with other --action, --actor,
+--entity or --exclude-action filters is refused (exit 2). The state also records the endpoint
 (--base-url, without credentials) and the organization (the enterprise ID of
 the events' context.location) it was collected from: resuming it against
 another one is refused with exit 3 before anything is written, unless
@@ -122,7 +123,7 @@ func runTail(ctx context.Context, e *env, args []string) int {
 
 	t := &tailer{
 		e: e, ci: ci, statePath: *statePath, outPath: *outPath,
-		filters:  stateFilters{Action: f.action, Actor: f.actor, Entity: f.entity},
+		filters:  stateFilters{Action: f.action, Actor: f.actor, Entity: f.entity, Exclude: strings.Join(f.excluded(), ",")},
 		limit:    f.limit,
 		interval: *interval, settle: *settle, maxWindow: *maxWindow, once: *once,
 		start: start.t, now: time.Now,
@@ -266,7 +267,15 @@ func (t *tailer) recordError(msg string, fatal bool) {
 }
 
 func describeFilters(f stateFilters) string {
-	return fmt.Sprintf("--action %q --actor %q --entity %q", f.Action, f.Actor, f.Entity)
+	return fmt.Sprintf("--action %q --actor %q --entity %q --exclude-action %q", f.Action, f.Actor, f.Entity, f.Exclude)
+}
+
+// excludedNames splits a state's Exclude.
+func excludedNames(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, ",")
 }
 
 // loop reads windows until --once is done, a signal, or an error that will
@@ -347,7 +356,8 @@ func (t *tailer) readWindow(ctx context.Context) error {
 	p := auditlogs.LogsParams{
 		Oldest: time.Unix(w.Oldest, 0), Latest: time.Unix(w.Latest, 0), Limit: w.Limit,
 		Action: t.filters.Action, Actor: t.filters.Actor, Entity: t.filters.Entity,
-		Cursor: w.Cursor,
+		ExcludeActions: excludedNames(t.filters.Exclude),
+		Cursor:         w.Cursor,
 	}
 	boundary := make(map[string]bool, len(t.st.BoundaryIDs))
 	for _, id := range t.st.BoundaryIDs {
@@ -437,7 +447,7 @@ func (t *tailer) writePage(page *auditlogs.Page, boundary map[string]bool) error
 	if err := t.st.save(t.statePath); err != nil {
 		return err
 	}
-	t.event("page", "entries", n, "received", len(page.Entries), "window_pages", w.Pages, "entries_written", t.st.Entries)
+	t.event("page", "entries", n, "received", len(page.Entries)+page.Excluded, "excluded", page.Excluded, "window_pages", w.Pages, "entries_written", t.st.Entries)
 	if done {
 		t.event("window done", "oldest", unixUTC(w.Oldest), "latest", unixUTC(w.Latest), "pages", w.Pages,
 			"entries_written", t.st.Entries)
