@@ -9,16 +9,36 @@ import (
 // limiter is a token bucket shared by every call of one Client: it keeps the
 // client under Slack's Tier 3 budget so that a bulk pull spends no calls on
 // 429s, and it holds every call back while Slack's Retry-After runs.
+//
+// Slack counts the budget per organization, and other apps of the
+// organization spend it too, so a 429 also means "others are here": the
+// limiter then halves its rate (multiplicative decrease, down to 1/64 of
+// the configured one) and earns it back slowly, linearly over
+// recoverCalls calls' worth of time at the configured rate (additive
+// increase), without bursts until it is back at full rate. Two clients of
+// one organization thus settle near a fair share of the budget, instead of
+// both pacing themselves for the whole of it and taking turns at 429s.
 type limiter struct {
-	mu       sync.Mutex
-	interval time.Duration // time to earn one token
-	burst    float64
-	tokens   float64
-	last     time.Time // when tokens was last brought up to date
-	resumeAt time.Time // no call before this (a Retry-After in force)
-	now      func() time.Time
-	waited   time.Duration // total time calls spent waiting here
+	mu        sync.Mutex
+	interval  time.Duration // time to earn one token at the configured rate
+	slow      float64       // the current interval is interval*slow: 1, or more after 429s
+	adjusted  time.Time     // when slow was last brought up to date
+	decreased time.Time     // when a 429 last slowed it down
+	burst     float64
+	tokens    float64
+	last      time.Time // when tokens was last brought up to date
+	resumeAt  time.Time // no call before this (a Retry-After in force)
+	now       func() time.Time
+	waited    time.Duration // total time calls spent waiting here
 }
+
+// The shape of the slowdown after a 429 (see limiter).
+const (
+	decreaseFactor = 2   // a 429 divides the rate by this
+	maxSlow        = 64  // never slower than this many times the configured interval
+	recoverCalls   = 300 // from zero, the configured rate comes back over this many intervals (6 minutes at 50 a minute)
+	decreaseHold   = 8   // after a decrease, 429s within this many (current) intervals do not decrease again
+)
 
 // jitterMargin is how much slower than the budget the limiter paces calls.
 // The server counts a call when it arrives, so a call that travels faster
@@ -33,6 +53,7 @@ func newLimiter(perMinute, burst int) *limiter {
 	}
 	return &limiter{
 		interval: time.Duration(float64(time.Minute) / float64(perMinute) * jitterMargin),
+		slow:     1,
 		burst:    float64(max(burst, 1)),
 		tokens:   float64(max(burst, 1)),
 		now:      time.Now,
@@ -54,8 +75,10 @@ func (l *limiter) wait(ctx context.Context) error {
 	if l.last.IsZero() {
 		l.last = base
 	}
+	l.recover(now)
+	interval := time.Duration(float64(l.interval) * l.slow)
 	if earned := base.Sub(l.last); earned > 0 {
-		l.tokens = min(l.burst, l.tokens+float64(earned)/float64(l.interval))
+		l.tokens = min(l.cap(), l.tokens+float64(earned)/float64(interval))
 		l.last = base
 	}
 	// Take the token now, even if it is only earned later: callers queue in
@@ -64,7 +87,7 @@ func (l *limiter) wait(ctx context.Context) error {
 	l.tokens--
 	ready := l.last
 	if l.tokens < 0 {
-		ready = ready.Add(time.Duration(-l.tokens * float64(l.interval)))
+		ready = ready.Add(time.Duration(-l.tokens * float64(interval)))
 	}
 	d := ready.Sub(now)
 	l.waited += d
@@ -85,6 +108,57 @@ func (l *limiter) wait(ctx context.Context) error {
 	}
 }
 
+// cap is how many tokens the bucket holds: the burst at the configured
+// rate, one while slowed down.
+func (l *limiter) cap() float64 {
+	if l.slow > 1 {
+		return 1
+	}
+	return l.burst
+}
+
+// recover earns back rate since the last adjustment: the rate (1/slow of
+// the configured one) grows by 1/recoverCalls of the configured rate per
+// configured interval.
+func (l *limiter) recover(now time.Time) {
+	if l.slow > 1 && now.After(l.adjusted) {
+		gained := float64(now.Sub(l.adjusted)) / (float64(l.interval) * recoverCalls)
+		l.slow = max(1, 1/(1/l.slow+gained))
+	}
+	l.adjusted = now
+}
+
+// throttled tells the limiter that the server answered 429: the budget is
+// spent, by this client or by others of the organization, so the limiter
+// slows down (see limiter).
+func (l *limiter) throttled() {
+	if l == nil {
+		return
+	}
+	l.mu.Lock()
+	now := l.now()
+	l.recover(now)
+	// The 429s of one crowded moment (calls sent before the first one came
+	// back, or during its Retry-After) are one signal, not several.
+	if now.Sub(l.decreased) >= decreaseHold*time.Duration(float64(l.interval)*l.slow) && !now.Before(l.resumeAt) {
+		l.slow = min(maxSlow, l.slow*decreaseFactor)
+		l.decreased = now
+	}
+	l.tokens = min(l.tokens, 0)
+	l.mu.Unlock()
+}
+
+// rate returns the share of the configured rate the limiter allows now.
+func (l *limiter) rate() float64 {
+	if l == nil {
+		return 1
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.recover(l.now())
+	return 1 / l.slow
+}
+
 // delayed tells the limiter that a call reached the wire d after its turn
 // (a new connection, a TLS handshake). The server counted it that much
 // later, so its budget refills that much later: the limiter earns tokens
@@ -94,7 +168,7 @@ func (l *limiter) delayed(d time.Duration) {
 		return
 	}
 	l.mu.Lock()
-	if l.tokens < l.burst {
+	if l.tokens < l.cap() {
 		l.last = l.last.Add(d)
 	}
 	l.mu.Unlock()

@@ -53,6 +53,9 @@ func (p *retryPolicy) checkRetry(ctx context.Context, resp *http.Response, err e
 	if !retry {
 		return false, nil
 	}
+	if resp.StatusCode == http.StatusTooManyRequests {
+		p.limiter.throttled()
+	}
 	if d, ok := parseRetryAfter(resp.Header.Get("Retry-After"), p.now()); ok {
 		p.limiter.pause(p.now().Add(d))
 		if d > p.maxRetryAfter {
