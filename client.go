@@ -16,10 +16,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptrace"
 	"net/url"
 	"runtime"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -110,6 +112,9 @@ func New(token string, opts ...Option) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := checkPlainHTTP(base, cfg.plainHTTP); err != nil {
+		return nil, err
+	}
 	c := &Client{
 		baseURL: base,
 		token:   &secret{token},
@@ -197,6 +202,28 @@ func normalizeBaseURL(u string) (string, error) {
 		u += "/"
 	}
 	return u, nil
+}
+
+// checkPlainHTTP refuses a plain http base URL to a host other than a
+// loopback address, unless allowed: the token would cross the network in
+// clear.
+func checkPlainHTTP(base string, allowed bool) error {
+	u, err := url.Parse(base)
+	if err != nil || u.Scheme != "http" || allowed || isLoopback(u.Hostname()) {
+		return nil
+	}
+	return fmt.Errorf("%w: base URL %q is plain http to %s, which is not a loopback address: the token would cross the network "+
+		"in clear; use https, or WithPlainHTTP(true) for a test setup", ErrInvalidOption, base, u.Hostname())
+}
+
+// isLoopback reports whether host names this machine: localhost, or a
+// loopback IP address.
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") || strings.HasSuffix(strings.ToLower(host), ".localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // do sends req with the token and headers, through the rate limiter and the

@@ -41,7 +41,7 @@ func (t memTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 func memClient(tb testing.TB, body []byte) *auditlogs.Client {
 	tb.Helper()
 	c, err := auditlogs.New(auditlogstest.DefaultToken,
-		auditlogs.WithBaseURL("http://bench.invalid/audit/v1/"),
+		auditlogs.WithBaseURL("http://bench.invalid/audit/v1/"), auditlogs.WithPlainHTTP(true), // in memory
 		auditlogs.WithHTTPClient(&http.Client{Transport: memTransport{body}}),
 		auditlogs.WithRateLimit(0, 0))
 	if err != nil {

@@ -21,6 +21,7 @@ type globalFlags struct {
 	retries   int
 	rate      int
 	demo      bool
+	plainHTTP bool
 
 	set map[string]bool // the flags given on the command line
 	// opsLog, set by a command before newClient, gets the client's retries
@@ -31,6 +32,7 @@ type globalFlags struct {
 // globalFlagNames lists the global flags, for the usage text.
 var globalFlagNames = map[string]bool{
 	"base-url": true, "token-file": true, "debug": true, "timeout": true, "retries": true, "rate": true, "demo": true,
+	"allow-plain-http": true,
 }
 
 func (g *globalFlags) register(fs *flag.FlagSet) {
@@ -41,6 +43,7 @@ func (g *globalFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&g.retries, "retries", 4, "retries of a call after a network error, 429 or 5xx")
 	fs.IntVar(&g.rate, "rate", 50, "at most `N` calls a minute (Slack's budget is about 50, shared by the whole org; 0: no limit)")
 	fs.BoolVar(&g.demo, "demo", false, "run against a built-in fake organization: no token, no network")
+	fs.BoolVar(&g.plainHTTP, "allow-plain-http", false, "let --base-url be plain http to another machine, for test setups (the token then crosses the network in clear)")
 }
 
 // cmdSpec describes a command for its usage text.
