@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"time"
 
 	"github.com/slackaudit/auditlogs"
 )
@@ -37,7 +36,7 @@ come: after an error it holds the pages read so far (and the exit code is 1).`,
 func runLogs(ctx context.Context, e *env, args []string) int {
 	var g globalFlags
 	var f filterFlags
-	oldest, latest := &timeFlag{now: time.Now}, &timeFlag{now: time.Now}
+	oldest, latest := &timeFlag{now: clock}, &timeFlag{now: clock}
 	fs := newFlagSet(logsSpec, &g)
 	f.register(fs)
 	fs.Var(oldest, "oldest", "only events at or after `T`")

@@ -75,7 +75,7 @@ warnings and what it did about a rotation.`,
 func runTail(ctx context.Context, e *env, args []string) int {
 	var g globalFlags
 	var f filterFlags
-	start := &timeFlag{now: time.Now}
+	start := &timeFlag{now: clock}
 	fs := newFlagSet(tailSpec, &g)
 	f.register(fs)
 	statePath := fs.String("state", "", "checkpoint to `FILE` after every page, and resume from it (required, except with --demo)")
@@ -126,17 +126,14 @@ func runTail(ctx context.Context, e *env, args []string) int {
 		filters:  stateFilters{Action: f.action, Actor: f.actor, Entity: f.entity, Exclude: strings.Join(f.excluded(), ",")},
 		limit:    f.limit,
 		interval: *interval, settle: *settle, maxWindow: *maxWindow, once: *once,
-		start: start.t, now: time.Now,
+		start: start.t, now: clock,
 		log: ci.logger, hup: hup, ops: ops, sameOrg: *sameOrg,
 	}
 	if t.log == nil {
 		t.log = slog.New(slog.DiscardHandler)
 	}
 	if t.start.IsZero() {
-		t.start = time.Now().Add(-24 * time.Hour)
-		if ci.demo != nil {
-			t.start, _ = ci.demo.span() // the demo's events are fixed in time
-		}
+		t.start = clock().Add(-24 * time.Hour)
 	}
 	if t.statePath == "" { // --demo without --state: a throwaway state
 		dir, err := os.MkdirTemp("", "auditlogs-demo-")
