@@ -66,11 +66,10 @@ func TestTailOtherEndpointProcess(t *testing.T) {
 		t.Fatalf("the state records endpoint %q and organization %q", st.Endpoint, st.Org)
 	}
 	outBefore, _ := os.ReadFile(out)
-	stateBefore, _ := os.ReadFile(state)
 
 	// Another endpoint: refused before anything is read or written.
 	editState(t, state, func(m map[string]any) { m["watermark"] = float64(c.start); m["boundary_ids"] = []any{} })
-	stateBefore, _ = os.ReadFile(state)
+	stateBefore, _ := os.ReadFile(state)
 	b, err := tailCmd(bin, srvB, args...).CombinedOutput()
 	if code := exitCode(t, err); code != exitStateMismatch || !strings.Contains(string(b), "was collected from "+srvA.URL+", not from "+srvB.URL) {
 		t.Fatalf("another endpoint: exit %d, %s", code, b)

@@ -596,18 +596,6 @@ func (t *tailer) sleep(ctx context.Context, d time.Duration) (bool, error) {
 	}
 }
 
-// sleep waits d, or until ctx is done; it reports whether it waited it all.
-func sleep(ctx context.Context, d time.Duration) bool {
-	timer := time.NewTimer(d)
-	defer timer.Stop()
-	select {
-	case <-timer.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
-}
-
 func unixUTC(sec int64) string { return time.Unix(sec, 0).UTC().Format(time.RFC3339) }
 
 func firstLine(s string) string {
