@@ -444,6 +444,12 @@ func (t *tailer) checkOutput() ([]byte, error) {
 func (t *tailer) writeOut(again, page []byte) error {
 	o := t.st.Output
 	buf := append(again, page...)
+	if len(buf) == 0 {
+		// Nothing to write (a page of nothing new). A write of nothing
+		// would not even move the offset to the end, which the check below
+		// reads.
+		return nil
+	}
 	t.writeJournal(o, buf)
 	if _, err := t.out.Write(buf); err != nil {
 		return &writeError{err}

@@ -275,3 +275,28 @@ func waitModified(t *testing.T, file string, since time.Time) {
 	}
 	t.Fatalf("%s was not saved within 20s", file)
 }
+
+// TestTailEmptyPageKeepsOutput: a window with nothing new, on a freshly
+// opened --out, writes nothing and cuts nothing.
+func TestTailEmptyPageKeepsOutput(t *testing.T) {
+	t.Parallel()
+	srv, env := newServer(t, 50)
+	all := srv.Entries()
+	c := collection{start: parse(t, all[len(all)-1]).DateCreate, end: parse(t, all[0]).DateCreate}
+	dir := t.TempDir()
+	state, out := filepath.Join(dir, "state.json"), filepath.Join(dir, "out.jsonl")
+	args := []string{"tail", "--state", state, "--out", out, "--once", "--max-window", "2000h", "--rate", "0", "--start", itoa(c.start)}
+	if r := runCLI(t, env, append(args, c.args()[2:4]...)...); r.code != 0 {
+		t.Fatalf("first run: exit %d: %s", r.code, r.stderr)
+	}
+	before, _ := os.ReadFile(out)
+	// Now up to the present: a window after the corpus, with nothing in it.
+	r := runCLI(t, env, append(args, "--settle", "0s")...)
+	after, _ := os.ReadFile(out)
+	if r.code != 0 || r.stderr != "" || !bytes.Equal(before, after) || len(after) == 0 {
+		t.Fatalf("an empty window: exit %d, %q, output %d bytes, was %d", r.code, r.stderr, len(after), len(before))
+	}
+	if st := readState(t, state); st.Window != nil || st.Watermark <= c.end {
+		t.Fatalf("the empty window did not complete: %+v", st)
+	}
+}
