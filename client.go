@@ -5,10 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptrace"
 	"net/url"
 	"runtime"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -16,6 +18,7 @@ import (
 
 	"github.com/slackaudit/auditlogs/internal/inflate"
 	"github.com/slackaudit/auditlogs/internal/pagestore"
+	"github.com/slackaudit/auditlogs/internal/ratelimit"
 )
 
 // Version is the library's version, sent in the User-Agent header.
@@ -34,7 +37,7 @@ type Client struct {
 	maxBody   int64
 	http      *retryablehttp.Client
 	policy    *retryPolicy
-	limiter   *limiter
+	limiter   *ratelimit.Limiter
 	logger    *slog.Logger
 	ratio     *inflate.Ratio // of the last gzip body: the next one's size hint
 	inflaters inflate.Pool   // idle gzip readers
@@ -67,9 +70,9 @@ func (e *attemptsError) Unwrap() error { return e.err }
 // waitTurn waits for the rate limiter, logging any wait, and notes when the
 // call got its turn.
 func (c *Client) waitTurn(ctx context.Context, cs *callState) error {
-	before := c.limiter.totalWait()
-	err := c.limiter.wait(ctx)
-	if waited := c.limiter.totalWait() - before; waited > 0 && c.logger != nil {
+	before := c.limiter.TotalWait()
+	err := c.limiter.Wait(ctx)
+	if waited := c.limiter.TotalWait() - before; waited > 0 && c.logger != nil {
 		c.logger.DebugContext(ctx, "auditlogs: waited for the rate limit", "wait", waited)
 	}
 	if cs != nil {
@@ -104,12 +107,15 @@ func New(token string, opts ...Option) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := checkPlainHTTP(base, cfg.plainHTTP); err != nil {
+		return nil, err
+	}
 	c := &Client{
 		baseURL:   base,
 		token:     &secret{token},
 		headers:   cfg.headers.Clone(),
 		maxBody:   cfg.maxBody,
-		limiter:   newLimiter(cfg.ratePerMinute, cfg.rateBurst),
+		limiter:   ratelimit.New(cfg.ratePerMinute, cfg.rateBurst),
 		inflaters: inflate.NewPool(),
 		ratio:     new(inflate.Ratio),
 	}
@@ -164,7 +170,7 @@ func (c *Client) GoString() string { return c.String() }
 
 // RateLimitWait returns the total time this client's calls have spent waiting
 // on its rate limiter, Retry-After pauses included.
-func (c *Client) RateLimitWait() time.Duration { return c.limiter.totalWait() }
+func (c *Client) RateLimitWait() time.Duration { return c.limiter.TotalWait() }
 
 // defaultHTTPClient is the transport under the retries when WithHTTPClient is
 // not used: the proxy from the environment (HTTPS_PROXY, NO_PROXY), and a
@@ -195,6 +201,28 @@ func normalizeBaseURL(u string) (string, error) {
 	return u, nil
 }
 
+// checkPlainHTTP refuses a plain http base URL to a host other than a
+// loopback address, unless allowed: the token would cross the network in
+// clear.
+func checkPlainHTTP(base string, allowed bool) error {
+	u, err := url.Parse(base)
+	if err != nil || u.Scheme != "http" || allowed || isLoopback(u.Hostname()) {
+		return nil
+	}
+	return fmt.Errorf("%w: base URL %q is plain http to %s, which is not a loopback address: the token would cross the network "+
+		"in clear; use https, or WithPlainHTTP(true) for a test setup", ErrInvalidOption, base, u.Hostname())
+}
+
+// isLoopback reports whether host names this machine: localhost, or a
+// loopback IP address.
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") || strings.HasSuffix(strings.ToLower(host), ".localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
 // do sends req with the token and headers, through the rate limiter and the
 // retries. decode, if not nil, runs on a 2xx body inside the retry loop: a
 // body cut short or JSON cut short is retried like a dropped connection. It
@@ -206,7 +234,7 @@ func (c *Client) do(ctx context.Context, op string, req *http.Request, store *pa
 	// (a new connection, a TLS handshake), the limiter counts it late too.
 	trace := &httptrace.ClientTrace{WroteRequest: func(httptrace.WroteRequestInfo) {
 		if at := cs.turnAt.Load(); at != 0 {
-			c.limiter.delayed(time.Since(time.Unix(0, at)))
+			c.limiter.Delayed(time.Since(time.Unix(0, at)))
 		}
 	}}
 	req = req.WithContext(httptrace.WithClientTrace(context.WithValue(ctx, callKey{}, cs), trace))

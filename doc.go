@@ -12,6 +12,6 @@
 // This package is the library's whole API. The types of an entry are
 // generated from api/openapi.yaml into package gen; the machinery behind
 // the API lives in internal/: jsonsplit splits pages, entrydecode decodes
-// entries, pagestore holds page bodies, inflate reads gzip, drift compares
-// entries with the spec.
+// entries, pagestore holds page bodies, inflate reads gzip, ratelimit paces
+// calls, drift compares entries with the spec.
 package auditlogs

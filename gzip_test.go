@@ -370,7 +370,7 @@ func TestGzipUnderFaults(t *testing.T) {
 func TestInflateReusesStorage(t *testing.T) {
 	body := auditlogstest.LogsBody(auditlogstest.Synthetic(2000, 1), "")
 	z := gz(t, body)
-	c := testClient(t, "http://unused.invalid/")
+	c := testClient(t, "http://127.0.0.1:1/")
 	store := &pagestore.Store{}
 	var first *byte
 	for i := range 3 {

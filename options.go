@@ -24,6 +24,7 @@ type config struct {
 	maxBody                    int64
 	timeout                    time.Duration
 	timeoutSet                 bool
+	plainHTTP                  bool
 }
 
 // The defaults of the options.
@@ -195,4 +196,13 @@ func WithMaxResponseBytes(n int64) Option {
 		c.maxBody = n
 		return nil
 	}
+}
+
+// WithPlainHTTP lets the client send its token over plain http:// to a host
+// that is not a loopback address, for test setups (a fake server on another
+// machine or container). Without it, New refuses such a base URL: anyone on
+// the path could read the token. Loopback addresses (localhost, 127.0.0.0/8,
+// ::1) are always allowed, and https is always used as given.
+func WithPlainHTTP(allow bool) Option {
+	return func(c *config) error { c.plainHTTP = allow; return nil }
 }

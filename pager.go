@@ -31,6 +31,12 @@ type LogsParams struct {
 	Actor string
 	// Entity is the ID of the object acted on.
 	Entity string
+	// ExcludeActions drops the events of these actions, on the client's
+	// side (Slack has no such filter): Logs, Pages, AllLogs and RawPages
+	// all leave them out of the entries they return, and a Page or RawPage
+	// counts them in Excluded. Page.Raw still returns the body as sent.
+	// They still cost their share of the page: to save calls, use Action.
+	ExcludeActions []string
 	// Cursor resumes paging where a previous page's NextCursor left off. The
 	// other fields must be the same as for that page: Slack's cursor does not
 	// remember them.
@@ -46,6 +52,9 @@ const DefaultLimit = 9999
 const MaxLimit = 9999
 
 func (p LogsParams) validate() error {
+	if err := p.validateExcluded(); err != nil {
+		return err
+	}
 	switch {
 	case p.Limit < 0 || p.Limit > MaxLimit:
 		return fmt.Errorf("%w: limit %d is outside 1..%d", ErrInvalidParams, p.Limit, MaxLimit)
@@ -98,6 +107,9 @@ type Page struct {
 	NextCursor string
 	// Warning is Slack's "warning" field, if it sent one.
 	Warning string
+	// Excluded counts the page's events left out by
+	// LogsParams.ExcludeActions.
+	Excluded int
 
 	raw []byte
 }
@@ -110,7 +122,8 @@ func (p *Page) Raw() json.RawMessage { return p.raw }
 // each entry's bytes are sub-slices of body.
 type rawPage struct {
 	jsonsplit.Page
-	body []byte
+	excluded int // entries dropped by LogsParams.ExcludeActions
+	body     []byte
 }
 
 // decodePage checks that a /logs body is complete JSON and splits out its
@@ -144,11 +157,12 @@ func (c *Client) fetch(ctx context.Context, p LogsParams, store *pagestore.Store
 	if err != nil {
 		return nil, err
 	}
+	page.Entries, page.excluded = dropExcluded(page.Entries, p.ExcludeActions)
 	return page, nil
 }
 
 func (rp *rawPage) decode() *Page {
-	p := &Page{Entries: make([]Entry, len(rp.Entries)), NextCursor: rp.NextCursor, Warning: rp.Warning, raw: rp.body}
+	p := &Page{Entries: make([]Entry, len(rp.Entries)), NextCursor: rp.NextCursor, Warning: rp.Warning, Excluded: rp.excluded, raw: rp.body}
 	decodeEntries(p.Entries, rp.Entries)
 	return p
 }
@@ -357,6 +371,9 @@ type RawPage struct {
 	NextCursor string
 	// Warning is Slack's "warning" field, if it sent one.
 	Warning string
+	// Excluded counts the page's events left out by
+	// LogsParams.ExcludeActions: RawPages filters them too.
+	Excluded int
 }
 
 // RawPages is Pages without the decoding: it yields each page's entries as
@@ -372,7 +389,7 @@ func (c *Client) RawPages(ctx context.Context, p LogsParams) iter.Seq2[*RawPage,
 				yield(nil, err)
 				return
 			}
-			if !yield(&RawPage{Entries: rp.Entries, NextCursor: rp.NextCursor, Warning: rp.Warning}, nil) {
+			if !yield(&RawPage{Entries: rp.Entries, NextCursor: rp.NextCursor, Warning: rp.Warning, Excluded: rp.excluded}, nil) {
 				return
 			}
 		}

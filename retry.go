@@ -12,15 +12,16 @@ import (
 	"github.com/hashicorp/go-retryablehttp"
 
 	"github.com/slackaudit/auditlogs/internal/pagestore"
+	"github.com/slackaudit/auditlogs/internal/ratelimit"
 )
 
 // retryPolicy decides, after each attempt, whether to try again and how long
 // to wait first. It is plugged into go-retryablehttp as CheckRetry and
 // Backoff.
 type retryPolicy struct {
-	waitMin, waitMax time.Duration // exponential backoff bounds
-	maxRetryAfter    time.Duration // a longer Retry-After is not waited out
-	limiter          *limiter      // told of every Retry-After, so all calls pause
+	waitMin, waitMax time.Duration      // exponential backoff bounds
+	maxRetryAfter    time.Duration      // a longer Retry-After is not waited out
+	limiter          *ratelimit.Limiter // told of every Retry-After, so all calls pause
 	now              func() time.Time
 }
 
@@ -55,8 +56,11 @@ func (p *retryPolicy) checkRetry(ctx context.Context, resp *http.Response, err e
 	if !retry {
 		return false, nil
 	}
+	if resp.StatusCode == http.StatusTooManyRequests {
+		p.limiter.Throttled()
+	}
 	if d, ok := parseRetryAfter(resp.Header.Get("Retry-After"), p.now()); ok {
-		p.limiter.pause(p.now().Add(d))
+		p.limiter.Pause(p.now().Add(d))
 		if d > p.maxRetryAfter {
 			return false, nil
 		}

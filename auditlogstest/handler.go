@@ -225,7 +225,7 @@ func (a *api) GetLogs(w http.ResponseWriter, r *http.Request, params gen.GetLogs
 	f.entity = optString(params.Entity)
 
 	recs := s.records
-	start, end := 0, len(recs)
+	start, end := s.visibleFrom(recs), len(recs) // a live server's events to come are not served yet
 	if cursor := optString(params.Cursor); cursor != "" {
 		if d.refuseCursor {
 			s.stats.invalidCursors.Add(1)
@@ -238,9 +238,9 @@ func (a *api) GetLogs(w http.ResponseWriter, r *http.Request, params gen.GetLogs
 			writeError(w, http.StatusBadRequest, "invalid_cursor")
 			return
 		}
-		start = sort.Search(len(recs), func(i int) bool {
+		start = max(start, sort.Search(len(recs), func(i int) bool {
 			return recs[i].date < date || recs[i].date == date && recs[i].id < id
-		})
+		}))
 	}
 	if f.hasLatest {
 		start = max(start, sort.Search(len(recs), func(i int) bool { return recs[i].date <= f.latest }))

@@ -111,6 +111,9 @@ type config struct {
 	gzipLevel      int
 	gzipLevelSet   bool
 	gzipCache      int64
+	liveNow        func() time.Time // WithLive
+	liveLag        time.Duration
+	liveEvery      time.Duration
 }
 
 // WithToken sets the token /logs accepts as "Authorization: Bearer <token>".
@@ -191,9 +194,13 @@ func NewHandler(opts ...Option) *Server {
 		cfg.maxLimit = DefaultMaxLimit
 	}
 	s := &Server{cfg: cfg, closed: make(chan struct{})}
-	if cfg.synthetic {
+	switch {
+	case cfg.synthetic && cfg.liveNow != nil:
+		s.records = liveRecords(&s.cfg)
+	case cfg.synthetic:
 		s.records = synthesize(cfg.synthN, cfg.synthSeed)
-	} else {
+	default:
+		s.cfg.liveNow = nil // WithLive needs WithSynthetic
 		s.records = loadEntries(cfg.entries)
 	}
 	s.cfg.entries = nil // not needed any more; the records hold a copy

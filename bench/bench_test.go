@@ -64,7 +64,7 @@ func gzipped(tb testing.TB, b []byte) []byte {
 func memClient(tb testing.TB, t memTransport) *auditlogs.Client {
 	tb.Helper()
 	c, err := auditlogs.New(auditlogstest.DefaultToken,
-		auditlogs.WithBaseURL("http://bench.invalid/audit/v1/"),
+		auditlogs.WithBaseURL("http://bench.invalid/audit/v1/"), auditlogs.WithPlainHTTP(true), // in memory
 		auditlogs.WithHTTPClient(&http.Client{Transport: t}),
 		auditlogs.WithRateLimit(0, 0))
 	if err != nil {

@@ -68,11 +68,36 @@ func run() int {
 	flag.IntVar(&o.tier3Off, "tier3-off-pages", 150, "pages of 100 entries in the Tier 3 scenario with the client limiter off")
 	flag.StringVar(&o.cliPath, "cli", "", "the CLI binary to measure (default: go build github.com/slackaudit/auditlogs/cmd/auditlogs)")
 	flag.Int64Var(&o.seed, "seed", 1, "seed of the synthetic corpus")
+	scenario := flag.String("scenario", "", "run only this scenario: shared (two clients on one Tier 3 budget, and one alone); default: all but shared")
+	sharedPages := flag.Int("shared-pages", 90, "pages of 100 entries each client reads in the shared scenario")
+	sharedStart := flag.Duration("shared-stagger", sharedStagger, "in the shared scenario, start the second client this long after the first")
 	flag.StringVar(&rssMethod, "rss", "ptrace", "how to read the CLI's peak RSS: ptrace (stop it as it exits and read VmHWM) or poll (read VmHWM every millisecond)")
 	flag.Parse()
 
 	if *child != "" {
 		return childMain(*child, *childURL, *childLimit)
+	}
+
+	switch *scenario {
+	case "":
+	case "shared":
+		if *sharedPages <= tier3Burst {
+			fmt.Fprintln(os.Stderr, "bench: -shared-pages must be above the burst (5)")
+			return 2
+		}
+		ok, err := runSharedScenario(context.Background(), os.Stdout, *sharedPages, o.runs, *sharedStart, o.seed)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "bench: FAILED: %v\n", err)
+			return 1
+		}
+		if !ok {
+			fmt.Fprintln(os.Stderr, "bench: the shared-budget scenario missed a target")
+			return 1
+		}
+		return 0
+	default:
+		fmt.Fprintf(os.Stderr, "bench: unknown -scenario %q: the only one is shared\n", *scenario)
+		return 2
 	}
 
 	set := map[string]bool{}

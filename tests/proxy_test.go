@@ -18,7 +18,8 @@ import (
 // once per process, so each case runs in a child process.
 func TestProxyFromEnvironment(t *testing.T) {
 	if host := os.Getenv("AUDITLOGS_PROXY_CHILD"); host != "" {
-		c, err := auditlogs.New(testToken, auditlogs.WithBaseURL("http://"+host+"/audit/v1"), auditlogs.WithRetryMax(0))
+		c, err := auditlogs.New(testToken, auditlogs.WithBaseURL("http://"+host+"/audit/v1"), auditlogs.WithRetryMax(0),
+			auditlogs.WithPlainHTTP(true)) // a test host, through a test proxy
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/url"
 	"os"
+	"runtime"
 	"strings"
 	"time"
 
@@ -81,6 +82,7 @@ func newClient(e *env, g *globalFlags, needToken bool) (*clientInfo, int) {
 		auditlogs.WithRetryMax(g.retries),
 		auditlogs.WithUserAgent("", "auditlogs-cli/"+auditlogs.Version),
 		auditlogs.WithTimeout(g.timeout),
+		auditlogs.WithPlainHTTP(g.plainHTTP),
 	}
 	rate := g.rate
 	if g.demo && !g.set["rate"] {
@@ -91,12 +93,20 @@ func newClient(e *env, g *globalFlags, needToken bool) (*clientInfo, int) {
 		ci.logger = slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 		opts = append(opts, auditlogs.WithLogger(ci.logger))
 	}
+	if g.opsLog != nil {
+		opts = append(opts, auditlogs.WithLogger(slog.New(raiseHandler{g.opsLog.Handler()})))
+	}
 	opts = append(opts, testClientOptions...)
 	c, err := auditlogs.New(token, opts...)
 	if err != nil {
 		ci.close()
 		msg := trimPrefix(err.Error())
-		if errors.Is(err, auditlogs.ErrInvalidOption) && strings.Contains(msg, "base URL") {
+		switch {
+		case errors.Is(err, auditlogs.ErrInvalidOption) && strings.Contains(msg, "plain http"):
+			u, _ := url.Parse(base)
+			msg = fmt.Sprintf("--base-url (or SLACK_AUDIT_BASE_URL) is plain http to %s, which is not this machine: "+
+				"the token would cross the network in clear. Use https, or --allow-plain-http for a test setup", u.Hostname())
+		case errors.Is(err, auditlogs.ErrInvalidOption) && strings.Contains(msg, "base URL"):
 			msg = "--base-url (or SLACK_AUDIT_BASE_URL) must be an absolute http or https URL without a query, such as https://api.slack.com/audit/v1/"
 		}
 		fmt.Fprintln(e.stderr, "auditlogs: "+msg)
@@ -125,6 +135,7 @@ func loadToken(e *env, g *globalFlags) (string, int) {
 		b, err = io.ReadAll(io.LimitReader(e.stdin, 64<<10))
 	} else {
 		b, err = readSmallFile(g.tokenFile, 64<<10)
+		warnTokenFileMode(e, g.tokenFile)
 	}
 	if err != nil {
 		var pe *os.PathError
@@ -144,6 +155,19 @@ func loadToken(e *env, g *globalFlags) (string, int) {
 		return "", exitUsage
 	}
 	return token, 0
+}
+
+// warnTokenFileMode warns when the token file may be read by others than
+// its owner (where file modes mean that).
+func warnTokenFileMode(e *env, name string) {
+	fi, err := os.Stat(name)
+	if err != nil || runtime.GOOS == "windows" || !fi.Mode().IsRegular() {
+		return
+	}
+	if perm := fi.Mode().Perm(); perm&0o077 != 0 {
+		fmt.Fprintf(e.stderr, "auditlogs: warning: --token-file %s is open to others than its owner (mode %04o): chmod 600 it\n",
+			quoteArg(name), perm)
+	}
 }
 
 func readSmallFile(name string, limit int64) ([]byte, error) {

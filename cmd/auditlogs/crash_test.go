@@ -14,25 +14,13 @@ import (
 	"github.com/slackaudit/auditlogs/auditlogstest"
 )
 
-// TestTailProcess runs tail as a real process, to kill it: it builds the
-// command once, into its temporary directory, for its subtests.
+// TestTailProcess runs tail as a real process, to kill it (see buildCLI).
 func TestTailProcess(t *testing.T) {
 	if runtime.GOOS == "windows" {
 		t.Skip("needs SIGKILL and SIGTERM")
 	}
 	t.Parallel()
-	gobin, err := exec.LookPath("go")
-	if err != nil {
-		t.Skip("no go command to build the binary with")
-	}
-	bin := filepath.Join(t.TempDir(), "auditlogs")
-	args := []string{"build", "-o", bin}
-	if raceEnabled {
-		args = append(args, "-race") // reuses the packages the test was built with
-	}
-	if out, err := exec.Command(gobin, append(args, ".")...).CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := buildCLI(t)
 	t.Run("kill9", func(t *testing.T) { t.Parallel(); testTailKill9(t, bin) })
 	t.Run("sigterm", func(t *testing.T) { t.Parallel(); testTailSIGTERM(t, bin) })
 }

@@ -1,17 +1,24 @@
 package main
 
 import (
-	"encoding/json"
 	"time"
 
 	"github.com/slackaudit/auditlogs/auditlogstest"
 )
 
-// The demo organization: a fixed synthetic corpus, the same on every run.
+// The demo organization: a synthetic corpus, the same on every run, on
+// today's clock: its events end demoLag before the demo starts, and new ones
+// arrive every demoEvery while it runs (auditlogstest.WithLive).
 const (
 	demoEntries = 2000
 	demoSeed    = 20260101
+	demoLag     = 3 * time.Minute
+	demoEvery   = 20 * time.Second
 )
+
+// clock is the command's clock: the demo's events, tail's windows and the
+// times given relative to now follow it. Tests set it (not in parallel).
+var clock = time.Now
 
 // demoServer is the fake Slack that --demo runs against, on a loopback
 // address of this process.
@@ -21,22 +28,7 @@ type demoServer struct {
 }
 
 func startDemo() (*demoServer, error) {
-	srv := auditlogstest.NewServer(auditlogstest.WithSynthetic(demoEntries, demoSeed))
+	srv := auditlogstest.NewServer(auditlogstest.WithSynthetic(demoEntries, demoSeed),
+		auditlogstest.WithLive(func() time.Time { return clock() }, demoLag, demoEvery))
 	return &demoServer{Server: srv, Token: auditlogstest.DefaultToken}, nil
-}
-
-// span returns the times of the oldest and newest demo entries.
-func (d *demoServer) span() (oldest, newest time.Time) {
-	entries := d.Entries()
-	if len(entries) == 0 {
-		return time.Time{}, time.Time{}
-	}
-	read := func(raw json.RawMessage) time.Time {
-		var e struct {
-			DateCreate int64 `json:"date_create"`
-		}
-		_ = json.Unmarshal(raw, &e)
-		return time.Unix(e.DateCreate, 0)
-	}
-	return read(entries[len(entries)-1]), read(entries[0])
 }

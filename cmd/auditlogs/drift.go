@@ -62,8 +62,8 @@ spec. For them, seen holds Slack's type descriptions, such as
    "spec": [...], "count": C, "example_id": ID}]}
 seen and spec are always arrays of strings (empty when there is nothing to
 list), and example_id is "" when there is none.`,
-	exits: "Exit codes: 0 nothing found, 3 something found (for cron and CI to alert on),\n" +
-		"1 runtime or API error (also a line of --from that is not an event), 2 usage error.\n",
+	exits: "0 nothing found, 3 something found (for cron and CI to alert on), " +
+		"1 runtime or API error (also a line of --from that is not an event), 2 usage error",
 	examples: `  auditlogs drift --demo
   auditlogs logs --oldest 7d --out week.jsonl && auditlogs drift --from week.jsonl
   auditlogs drift --from /var/log/slack-audit.jsonl --format json   # what tail collected

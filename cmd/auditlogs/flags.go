@@ -5,6 +5,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -19,13 +21,18 @@ type globalFlags struct {
 	retries   int
 	rate      int
 	demo      bool
+	plainHTTP bool
 
 	set map[string]bool // the flags given on the command line
+	// opsLog, set by a command before newClient, gets the client's retries
+	// and waits (tail's --log-format); --debug's logger takes precedence.
+	opsLog *slog.Logger
 }
 
 // globalFlagNames lists the global flags, for the usage text.
 var globalFlagNames = map[string]bool{
 	"base-url": true, "token-file": true, "debug": true, "timeout": true, "retries": true, "rate": true, "demo": true,
+	"allow-plain-http": true,
 }
 
 func (g *globalFlags) register(fs *flag.FlagSet) {
@@ -36,6 +43,7 @@ func (g *globalFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&g.retries, "retries", 4, "retries of a call after a network error, 429 or 5xx")
 	fs.IntVar(&g.rate, "rate", 50, "at most `N` calls a minute (Slack's budget is about 50, shared by the whole org; 0: no limit)")
 	fs.BoolVar(&g.demo, "demo", false, "run against a built-in fake organization: no token, no network")
+	fs.BoolVar(&g.plainHTTP, "allow-plain-http", false, "let --base-url be plain http to another machine, for test setups (the token then crosses the network in clear)")
 }
 
 // cmdSpec describes a command for its usage text.
@@ -43,8 +51,8 @@ type cmdSpec struct {
 	name     string
 	synopsis string
 	about    string
-	exits    string // the exit codes, when they differ from the common ones
 	examples string
+	exits    string // the exit codes, when they are not just 0, 1 and 2
 }
 
 // newFlagSet returns a command's flag set with the global flags registered.
@@ -130,11 +138,11 @@ func writeCmdUsage(w io.Writer, fs *flag.FlagSet, spec cmdSpec) {
 	if global := flagLines(fs, true); global != "" {
 		fmt.Fprintf(&b, "\nGlobal flags:\n%s", global)
 	}
+	exits := "0 success, 1 runtime or API error, 2 usage error"
 	if spec.exits != "" {
-		b.WriteString("\n" + spec.exits)
-	} else {
-		b.WriteString("\nExit codes: 0 success, 1 runtime or API error, 2 usage error (run 'auditlogs help').\n")
+		exits = spec.exits
 	}
+	fmt.Fprintf(&b, "\nExit codes: %s (run 'auditlogs help').\n", exits)
 	if spec.examples != "" {
 		fmt.Fprintf(&b, "\nExamples:\n%s\n", strings.TrimRight(spec.examples, "\n"))
 	}
@@ -278,6 +286,7 @@ func (f *timeFlag) Set(s string) error {
 // filterFlags are the filters of /logs, shared by logs and tail.
 type filterFlags struct {
 	action, actor, entity string
+	exclude               string
 	limit                 int
 }
 
@@ -285,6 +294,7 @@ func (f *filterFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.action, "action", "", "only events of this action `NAME`, such as user_login (see 'auditlogs actions')")
 	fs.StringVar(&f.actor, "actor", "", "only events performed by this user `ID`")
 	fs.StringVar(&f.entity, "entity", "", "only events on the object of this `ID` (user, channel, file, workspace...)")
+	fs.StringVar(&f.exclude, "exclude-action", "", "leave out the events of these actions, `NAME[,NAME...]`, filtered on our side (Slack's --action takes one)")
 	fs.IntVar(&f.limit, "limit", 0, "entries per page to ask for, 1 to 9999 (default 9999: the fewest calls)")
 }
 
@@ -292,5 +302,22 @@ func (f *filterFlags) check() error {
 	if f.limit < 0 || f.limit > 9999 {
 		return fmt.Errorf("--limit must be between 1 and 9999, got %d", f.limit)
 	}
+	if f.exclude != "" && slices.Contains(strings.Split(f.exclude, ","), "") {
+		return fmt.Errorf("--exclude-action takes action names separated by commas, such as user_login,file_downloaded: got %s", quoteArg(f.exclude))
+	}
 	return nil
+}
+
+// excluded returns the names of --exclude-action, sorted, without
+// duplicates.
+func (f *filterFlags) excluded() []string {
+	if f.exclude == "" {
+		return nil
+	}
+	names := strings.Split(f.exclude, ",")
+	for i := range names {
+		names[i] = strings.TrimSpace(names[i])
+	}
+	slices.Sort(names)
+	return slices.Compact(names)
 }

@@ -5,14 +5,13 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"time"
 
 	"github.com/slackaudit/auditlogs"
 )
 
 var logsSpec = cmdSpec{
 	name:     "logs",
-	synopsis: "[--oldest T] [--latest T] [--action A] [--actor U] [--entity E] [--max N] [--format jsonl|table|csv] [--out FILE]",
+	synopsis: "[--oldest T] [--latest T] [--action A] [--actor U] [--entity E] [--exclude-action A,B] [--max N] [--format jsonl|table|csv] [--out FILE]",
 	about: `Print the audit events that match the filters, once, newest first, and exit.
 
 Output streams page by page, so memory stays flat however many events there
@@ -30,13 +29,14 @@ come: after an error it holds the pages read so far (and the exit code is 1).`,
   auditlogs logs --oldest 24h --action user_login --format table
   auditlogs logs --oldest 2025-01-01 --latest 2025-02-01 --out january.jsonl
   auditlogs logs --oldest 7d --actor W0123ABCDE --format csv > actor.csv
-  auditlogs logs --max 1 | jq .`,
+  auditlogs logs --max 1 | jq .
+  auditlogs logs --oldest 24h --exclude-action user_login,user_logout   # everything but logins`,
 }
 
 func runLogs(ctx context.Context, e *env, args []string) int {
 	var g globalFlags
 	var f filterFlags
-	oldest, latest := &timeFlag{now: time.Now}, &timeFlag{now: time.Now}
+	oldest, latest := &timeFlag{now: clock}, &timeFlag{now: clock}
 	fs := newFlagSet(logsSpec, &g)
 	f.register(fs)
 	fs.Var(oldest, "oldest", "only events at or after `T`")
@@ -94,7 +94,7 @@ func runLogs(ctx context.Context, e *env, args []string) int {
 
 	p := auditlogs.LogsParams{
 		Oldest: oldest.t, Latest: latest.t, Limit: f.limit,
-		Action: f.action, Actor: f.actor, Entity: f.entity,
+		Action: f.action, Actor: f.actor, Entity: f.entity, ExcludeActions: f.excluded(),
 	}
 	if p.Limit == 0 && *maxEntries > 0 {
 		p.Limit = min(*maxEntries, auditlogs.MaxLimit) // do not fetch 9999 to show 10

@@ -4,6 +4,7 @@
 //	auditlogs logs      print events once, newest first (jsonl, table or csv)
 //	auditlogs tail      collect events continuously, crash-safe, resumable
 //	auditlogs drift     report what events carry that the spec does not describe
+//	auditlogs status    a tail's lag, progress and last error: a health check
 //	auditlogs schemas   the object types the API knows and their fields
 //	auditlogs actions   the action names the API knows, by category
 //	auditlogs version   versions of the command, the library and Go
@@ -16,8 +17,11 @@
 //
 // The token comes from SLACK_AUDIT_TOKEN or --token-file, never from a flag
 // value. Exit codes: 0 success, 1 runtime or API error, 2 usage error, 3
-// drift found something the spec does not describe, 130 interrupted (logs,
-// drift, schemas, actions; tail exits 0 on SIGINT and SIGTERM).
+// drift found something the spec does not describe, 4 lagging more than
+// --max-lag (status), 5 no readable state (status), 6 the state belongs to
+// another endpoint or organization (tail), 130 interrupted (logs, drift,
+// schemas, actions; tail exits 0 on SIGINT and SIGTERM, and reopens --out on
+// SIGHUP).
 // Run "auditlogs help" and "auditlogs <command> --help" for the details.
 package main
 
@@ -33,11 +37,16 @@ import (
 
 // Exit codes.
 const (
-	exitOK          = 0
-	exitError       = 1   // runtime or API error
-	exitUsage       = 2   // bad flag, bad value, unknown command, no token
-	exitDrift       = 3   // drift found something the spec does not describe
-	exitInterrupted = 130 // logs, drift, schemas or actions stopped by Ctrl-C
+	exitOK      = 0
+	exitError   = 1 // runtime or API error
+	exitUsage   = 2 // bad flag, bad value, unknown command, no token
+	exitDrift   = 3 // drift found something the spec does not describe
+	exitLagging = 4 // status: the watermark is further behind than --max-lag
+	exitNoState = 5 // status: the state file is missing or unreadable
+	// exitStateMismatch: tail's state was collected from another endpoint
+	// or organization (see --same-org).
+	exitStateMismatch = 6
+	exitInterrupted   = 130 // logs, drift, schemas or actions stopped by Ctrl-C
 )
 
 func main() {
@@ -72,6 +81,7 @@ func init() {
 		{"logs", "print audit events once, newest first", runLogs},
 		{"tail", "collect audit events continuously, resuming after a restart", runTail},
 		{"drift", "report what audit events carry that the spec does not describe", runDrift},
+		{"status", "report a tail collector's lag and last error from its state (a health check)", runStatus},
 		{"schemas", "list the object types the API knows and their fields", runSchemas},
 		{"actions", "list the action names the API knows, by category", runActions},
 		{"version", "print the version of auditlogs, its library and Go", runVersion},
@@ -164,6 +174,9 @@ Exit codes:
   1    runtime or API error: refused token, network, Slack, files
   2    usage error: bad flag or value, unknown command, no token
   3    drift: found something the spec does not describe
+  4    status: the collector lags more than --max-lag
+  5    status: the state file is missing or unreadable
+  6    tail: the state was collected from another endpoint or organization
   130  logs, drift, schemas or actions interrupted (Ctrl-C)
 
 Examples:

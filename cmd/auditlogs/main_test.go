@@ -27,7 +27,9 @@ func TestMain(m *testing.M) {
 	// Faults without Retry-After (5xx, cut connections) would otherwise wait
 	// the library's default backoff, a second or more.
 	testClientOptions = []auditlogs.Option{auditlogs.WithRetryWait(time.Millisecond, 5*time.Millisecond)}
-	os.Exit(m.Run())
+	code := m.Run()
+	removeCLI()
+	os.Exit(code)
 }
 
 type result struct {
@@ -311,15 +313,30 @@ func TestCatalog(t *testing.T) {
 	}
 }
 
+// TestDemo runs the demo on a fixed clock (so not in parallel: it sets the
+// command's clock).
 func TestDemo(t *testing.T) {
-	t.Parallel()
+	fixed := time.Date(2027, 3, 14, 12, 0, 0, 0, time.UTC)
+	defer setClock(func() time.Time { return fixed })()
 	env := map[string]string{} // no token, no base URL
 	r := runCLI(t, env, "logs", "--demo")
 	if r.code != 0 || strings.Count(r.stdout, "\n") != demoEntries {
 		t.Fatalf("logs --demo: exit %d, %d lines, stderr %q", r.code, strings.Count(r.stdout, "\n"), r.stderr)
 	}
-	if want := joinLines(auditlogstest.Synthetic(demoEntries, demoSeed)); r.stdout != want {
-		t.Error("logs --demo is not the demo corpus")
+	// The demo corpus, moved to end demoLag before now.
+	lines := strings.Split(strings.TrimSuffix(r.stdout, "\n"), "\n")
+	for i, raw := range auditlogstest.Synthetic(demoEntries, demoSeed) {
+		got, want := parse(t, json.RawMessage(lines[i])), parse(t, raw)
+		if got.ID != want.ID || got.Action != want.Action {
+			t.Fatalf("line %d is %s %s, want %s %s", i, got.ID, got.Action, want.ID, want.Action)
+		}
+	}
+	if newest := parse(t, json.RawMessage(lines[0])).DateCreate; newest != fixed.Add(-demoLag).Unix() {
+		t.Errorf("the newest demo event is at %d, want %d", newest, fixed.Add(-demoLag).Unix())
+	}
+	r = runCLI(t, env, "logs", "--demo", "--oldest", "24h")
+	if n := strings.Count(r.stdout, "\n"); r.code != 0 || n < 20 || n >= demoEntries {
+		t.Fatalf("logs --demo --oldest 24h: exit %d, %d lines", r.code, n)
 	}
 	r = runCLI(t, env, "logs", "--demo", "--format", "table", "--max", "5")
 	if r.code != 0 || strings.Count(r.stdout, "\n") != 6 {
@@ -330,7 +347,7 @@ func TestDemo(t *testing.T) {
 			t.Fatalf("%s --demo: exit %d, %q", cmd, r.code, r.stderr)
 		}
 	}
-	r = runCLI(t, env, "tail", "--demo", "--once", "--max-window", "720h")
+	r = runCLI(t, env, "tail", "--demo", "--once", "--start", "31d", "--max-window", "720h")
 	if r.code != 0 || strings.Count(r.stdout, "\n") != demoEntries {
 		t.Fatalf("tail --demo --once: exit %d, %d lines, stderr %q", r.code, strings.Count(r.stdout, "\n"), r.stderr)
 	}
@@ -338,6 +355,13 @@ func TestDemo(t *testing.T) {
 	if r.code != exitUsage {
 		t.Errorf("--demo with --base-url: exit %d", r.code)
 	}
+}
+
+// setClock sets the command's clock and returns what puts it back.
+func setClock(now func() time.Time) func() {
+	old := clock
+	clock = now
+	return func() { clock = old }
 }
 
 func TestParseTime(t *testing.T) {

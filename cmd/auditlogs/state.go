@@ -28,6 +28,12 @@ const stateVersion = 1
 type tailState struct {
 	Version int          `json:"version"`
 	Filters stateFilters `json:"filters"`
+	// Endpoint is the base URL the state was collected from, without
+	// credentials ("demo" for --demo); Org is the enterprise ID its events
+	// carry (see owner.go). Empty in states from before they were recorded,
+	// which adopt them.
+	Endpoint string `json:"endpoint,omitempty"`
+	Org      string `json:"org,omitempty"`
 	// Watermark is where the next window starts (Unix seconds, inclusive):
 	// the latest second of the last completed window, or --start before the
 	// first one. Every matching event before it has been written.
@@ -46,6 +52,20 @@ type tailState struct {
 	Entries int64 `json:"entries_written"`
 	// Updated is when the state was saved, for people.
 	Updated time.Time `json:"updated"`
+	// Checkpointed is when the last page was written and checkpointed:
+	// what auditlogs status reports as the last checkpoint.
+	Checkpointed time.Time `json:"checkpointed,omitzero"`
+	// LastError is the last error tail met (retried or not), for auditlogs
+	// status; nil if none since the state was made.
+	LastError *stateError `json:"last_error,omitempty"`
+}
+
+// stateError is an error tail met, as its message said it.
+type stateError struct {
+	Time    time.Time `json:"time"`
+	Message string    `json:"message"`
+	// Fatal is true when tail exited on it, false when it retried.
+	Fatal bool `json:"fatal"`
 }
 
 // stateFilters are the filters the state was made with: resuming with
@@ -54,6 +74,8 @@ type stateFilters struct {
 	Action string `json:"action"`
 	Actor  string `json:"actor"`
 	Entity string `json:"entity"`
+	// Exclude is --exclude-action, sorted and comma-separated.
+	Exclude string `json:"exclude_actions,omitempty"`
 }
 
 // stateWindow is the window being read.
@@ -81,6 +103,19 @@ type stateOutput struct {
 	// refused cursor cuts the file back to it and reads the window again.
 	// -1 when the window started in another file (or on stdout).
 	WindowOffset int64 `json:"window_offset"`
+	// Dev and Ino identify the file Offset counts in (0 where the system
+	// does not say, and in states written before they were recorded): after
+	// a rotation moved it, tail finds it by them to cut it back to Offset.
+	Dev uint64 `json:"dev,omitempty"`
+	Ino uint64 `json:"ino,omitempty"`
+	// TailSum is the SHA-256 (hex) of the file's last tailSumBytes bytes
+	// before Offset (fewer in a shorter file): it tells logrotate's copy of
+	// a file truncated by copytruncate from any other file.
+	TailSum string `json:"tail_sha256,omitempty"`
+	// Gen counts the files tail has started writing to under this state:
+	// a file truncated in place keeps its inode, and Gen tells the
+	// journal's writes to it before the truncation from those after.
+	Gen int64 `json:"gen,omitempty"`
 }
 
 // errStateLocked means another tail holds the state file.

@@ -1,13 +1,17 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
+	"os/signal"
 	"path/filepath"
+	"strings"
+	"syscall"
 	"time"
 
 	"github.com/slackaudit/auditlogs"
@@ -15,7 +19,7 @@ import (
 
 var tailSpec = cmdSpec{
 	name:     "tail",
-	synopsis: "--state FILE [--out FILE] [--interval 1m] [--settle 2m] [--start T] [--once] [--action A] [--actor U] [--entity E]",
+	synopsis: "--state FILE [--out FILE] [--interval 1m] [--settle 2m] [--start T] [--once] [--action A] [--actor U] [--entity E] [--exclude-action A,B]",
 	about: `Collect audit events continuously, as JSON lines exactly as Slack sent them,
 and resume where it stopped after a restart, a crash or kill -9.
 
@@ -36,25 +40,42 @@ twice, whenever tail is stopped. Without --out, events go to stdout and a crash
 can repeat the last page (at least once).
 
 The first run starts at --start (default 24h ago); later runs ignore --start
-and resume from the state. A state made with other --action, --actor or
---entity filters is refused. SIGINT or SIGTERM finishes the page in hand,
+and resume from the state. A state made with other --action, --actor,
+--entity or --exclude-action filters is refused (exit 2). The state also records the endpoint
+(--base-url, without credentials) and the organization (the enterprise ID of
+the events' context.location) it was collected from: resuming it against
+another one is refused with exit 6 before anything is written, unless
+--same-org says they are the same organization. SIGINT or SIGTERM finishes the page in hand,
 checkpoints and exits 0 (a second signal exits at once, which is safe too).
 With --once, tail reads the windows up to now minus --settle and exits: for
 cron, tests and the demo. Errors that may pass (network, 429, 5xx) are retried
 with a growing pause unless --once is given; a refused token exits 1.
 
-To rotate --out, stop tail, move the file away, and start tail again: it
-starts a new file. Passing another --out file on a restart also works.`,
+Rotation: SIGHUP makes tail finish the page in hand, checkpoint, and open
+--out again by its path, so logrotate's create mode (move the file, then
+signal) starts a new file and the state follows it. Before each page tail
+also checks the file it writes to: moved, replaced, deleted or truncated under
+it (logrotate's copytruncate), it says so on stderr and goes on without a NUL
+hole, a torn line or a duplicate; a copytruncate copy that missed the last
+lines written gets them again in the emptied file. Passing another --out file
+on a restart also works. See the README for logrotate configurations.
+
+--log-format text or json logs each window, page, retry, wait and rotation
+(with entry counts) to stderr through log/slog; without it tail prints only
+warnings and what it did about a rotation.`,
+	exits: "0 success (also when stopped by SIGINT or SIGTERM), 1 runtime or API error, 2 usage error or other filters, " +
+		"6 state collected from another endpoint or organization (see --same-org)",
 	examples: `  auditlogs tail --demo --once
   auditlogs tail --state /var/lib/auditlogs/state.json --out /var/log/slack/audit.jsonl
   auditlogs tail --state state.json --action user_login | your-siem-forwarder
-  auditlogs tail --state state.json --out audit.jsonl --start 2025-01-01 --once   # backfill, from cron`,
+  auditlogs tail --state state.json --out audit.jsonl --start 2025-01-01 --once   # backfill, from cron
+  auditlogs tail --state state.json --out /var/log/slack/audit.jsonl --log-format json   # logrotate-friendly`,
 }
 
 func runTail(ctx context.Context, e *env, args []string) int {
 	var g globalFlags
 	var f filterFlags
-	start := &timeFlag{now: time.Now}
+	start := &timeFlag{now: clock}
 	fs := newFlagSet(tailSpec, &g)
 	f.register(fs)
 	statePath := fs.String("state", "", "checkpoint to `FILE` after every page, and resume from it (required, except with --demo)")
@@ -64,6 +85,8 @@ func runTail(ctx context.Context, e *env, args []string) int {
 	fs.Var(start, "start", "on the first run, collect from `T` (default 24h ago); ignored when resuming")
 	maxWindow := fs.Duration("max-window", 24*time.Hour, "the longest time window one pass reads (a backfill moves in such steps)")
 	once := fs.Bool("once", false, "read the windows up to now minus --settle, then exit")
+	sameOrg := fs.Bool("same-org", false, "resume a state made against another endpoint or organization: they are the same one (a proxy, a new address)")
+	logFormat := fs.String("log-format", "", "log windows, pages, retries, waits and rotations to stderr as `text` or json (log/slog); default: warnings and rotations only, as plain lines")
 	if ok, code := parseFlags(e, fs, tailSpec, &g, args); !ok {
 		return code
 	}
@@ -76,12 +99,22 @@ func runTail(ctx context.Context, e *env, args []string) int {
 		return usageError(e, "tail", "--interval must be positive")
 	case *settle < 0:
 		return usageError(e, "tail", "--settle must not be negative")
+	case *logFormat != "" && *logFormat != "text" && *logFormat != "json":
+		return usageError(e, "tail", "unknown --log-format %s: use text or json", quoteArg(*logFormat))
 	case *maxWindow < time.Second:
 		return usageError(e, "tail", "--max-window must be at least 1s")
 	case *outPath != "" && *statePath != "" && sameFile(*outPath, *statePath):
 		return usageError(e, "tail", "--out and --state must be different files")
 	}
+	// SIGHUP reopens --out (after logrotate moved it) instead of killing tail.
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
 
+	ops := opsLogger(e.stderr, *logFormat, g.debug)
+	if !g.debug {
+		g.opsLog = ops
+	}
 	ci, code := newClient(e, &g, true)
 	if code != 0 {
 		return code
@@ -90,20 +123,17 @@ func runTail(ctx context.Context, e *env, args []string) int {
 
 	t := &tailer{
 		e: e, ci: ci, statePath: *statePath, outPath: *outPath,
-		filters:  stateFilters{Action: f.action, Actor: f.actor, Entity: f.entity},
+		filters:  stateFilters{Action: f.action, Actor: f.actor, Entity: f.entity, Exclude: strings.Join(f.excluded(), ",")},
 		limit:    f.limit,
 		interval: *interval, settle: *settle, maxWindow: *maxWindow, once: *once,
-		start: start.t, now: time.Now,
-		log: ci.logger,
+		start: start.t, now: clock,
+		log: ci.logger, hup: hup, ops: ops, sameOrg: *sameOrg,
 	}
 	if t.log == nil {
 		t.log = slog.New(slog.DiscardHandler)
 	}
 	if t.start.IsZero() {
-		t.start = time.Now().Add(-24 * time.Hour)
-		if ci.demo != nil {
-			t.start, _ = ci.demo.span() // the demo's events are fixed in time
-		}
+		t.start = clock().Add(-24 * time.Hour)
 	}
 	if t.statePath == "" { // --demo without --state: a throwaway state
 		dir, err := os.MkdirTemp("", "auditlogs-demo-")
@@ -125,14 +155,25 @@ type tailer struct {
 	limit                       int
 	interval, settle, maxWindow time.Duration
 	once                        bool
+	sameOrg                     bool
 	start                       time.Time
 	now                         func() time.Time
-	log                         *slog.Logger
+	log                         *slog.Logger // --debug
+	ops                         *slog.Logger // --log-format; nil: plain lines
 
 	st   *tailState
 	out  *os.File // the --out file; nil when writing to stdout
 	w    entryWriter
 	prog *progress
+
+	hup          <-chan os.Signal // SIGHUP: reopen --out by its path
+	pageBuf      bytes.Buffer     // the page being written to --out, sent in one write
+	tail         []byte           // --out's last bytes before the checkpoint (see TailSum)
+	recent       []byte           // the last writes to --out, contiguous (see keepRecent),
+	recentAt     int64            // from this offset,
+	recentWrites []int            // and the length of each
+	fileEntries  int64            // entries written to the current --out file
+	movedNoted   bool             // said that --out was moved away
 }
 
 // errStopped means a signal asked tail to stop after the page in hand.
@@ -169,6 +210,10 @@ func (t *tailer) main(ctx context.Context) int {
 		return exitUsage
 	}
 	t.st = st
+	if err := t.checkEndpoint(); err != nil {
+		fmt.Fprintln(t.e.stderr, "auditlogs: "+err.Error())
+		return exitStateMismatch
+	}
 	if err := t.openOutput(); err != nil {
 		fmt.Fprintln(t.e.stderr, "auditlogs: "+err.Error())
 		return exitError
@@ -187,6 +232,10 @@ func (t *tailer) main(ctx context.Context) int {
 	t.prog.done()
 	var we *writeError
 	t.st.CleanStop = !errors.As(err, &we)
+	if err != nil {
+		msg, _ := explain(err, t.ci)
+		t.recordError(msg, true)
+	}
 	if serr := t.st.save(t.statePath); serr != nil && err == nil {
 		err = serr
 	}
@@ -195,13 +244,35 @@ func (t *tailer) main(ctx context.Context) int {
 			fmt.Fprintln(t.e.stderr, "auditlogs: "+err.Error())
 			return exitError
 		}
+		var oe *ownerError
+		if errors.As(err, &oe) {
+			fmt.Fprintln(t.e.stderr, "auditlogs: "+err.Error())
+			return exitStateMismatch
+		}
 		return reportError(t.e, err, t.ci)
 	}
 	return exitOK
 }
 
+// recordError keeps an error's message in the state for auditlogs status,
+// and saves the state when tail goes on (when it exits, it saves it anyway).
+func (t *tailer) recordError(msg string, fatal bool) {
+	t.st.LastError = &stateError{Time: t.now().UTC().Truncate(time.Second), Message: redactTokens(firstLine(msg)), Fatal: fatal}
+	if !fatal {
+		_ = t.st.save(t.statePath) // a failed save changes nothing: the error is reported anyway
+	}
+}
+
 func describeFilters(f stateFilters) string {
-	return fmt.Sprintf("--action %q --actor %q --entity %q", f.Action, f.Actor, f.Entity)
+	return fmt.Sprintf("--action %q --actor %q --entity %q --exclude-action %q", f.Action, f.Actor, f.Entity, f.Exclude)
+}
+
+// excludedNames splits a state's Exclude.
+func excludedNames(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, ",")
 }
 
 // loop reads windows until --once is done, a signal, or an error that will
@@ -217,8 +288,8 @@ func (t *tailer) loop(ctx context.Context) error {
 				return nil
 			}
 			t.prog.show(fmt.Sprintf("caught up to %s, next look in %s", unixUTC(t.st.Watermark), t.interval))
-			if !sleep(ctx, t.interval) {
-				return nil
+			if ok, err := t.sleep(ctx, t.interval); !ok || err != nil {
+				return err
 			}
 			continue
 		}
@@ -249,9 +320,10 @@ func (t *tailer) loop(ctx context.Context) error {
 		wait = min(wait, max(t.interval, 15*time.Minute))
 		msg, _ := explain(err, t.ci)
 		t.prog.done()
+		t.recordError(msg, false)
 		fmt.Fprintf(t.e.stderr, "auditlogs: warning: %s; trying again in %s\n", firstLine(msg), wait)
-		if !sleep(ctx, wait) {
-			return nil
+		if ok, err := t.sleep(ctx, wait); !ok || err != nil {
+			return err
 		}
 	}
 }
@@ -269,7 +341,7 @@ func (t *tailer) openWindow() bool {
 	if o := t.st.Output; o != nil {
 		o.WindowOffset = o.Offset
 	}
-	t.log.Debug("tail: window", "oldest", unixUTC(oldest), "latest", unixUTC(latest))
+	t.event("window start", "oldest", unixUTC(oldest), "latest", unixUTC(latest))
 	return true
 }
 
@@ -281,7 +353,8 @@ func (t *tailer) readWindow(ctx context.Context) error {
 	p := auditlogs.LogsParams{
 		Oldest: time.Unix(w.Oldest, 0), Latest: time.Unix(w.Latest, 0), Limit: w.Limit,
 		Action: t.filters.Action, Actor: t.filters.Actor, Entity: t.filters.Entity,
-		Cursor: w.Cursor,
+		ExcludeActions: excludedNames(t.filters.Exclude),
+		Cursor:         w.Cursor,
 	}
 	boundary := make(map[string]bool, len(t.st.BoundaryIDs))
 	for _, id := range t.st.BoundaryIDs {
@@ -309,9 +382,13 @@ func (t *tailer) readWindow(ctx context.Context) error {
 // writePage writes a page's new events, makes them durable, then
 // checkpoints: the output is always at least as far as the state says.
 func (t *tailer) writePage(page *auditlogs.Page, boundary map[string]bool) error {
+	if err := t.checkPageOrg(page); err != nil {
+		return err
+	}
 	w := t.st.Window
 	n := 0
 	var atLatest []string
+	t.pageBuf.Reset()
 	for i := range page.Entries {
 		en := &page.Entries[i]
 		if en.DateCreate < w.Oldest || en.DateCreate > w.Latest {
@@ -335,24 +412,28 @@ func (t *tailer) writePage(page *auditlogs.Page, boundary map[string]bool) error
 		return &writeError{err}
 	}
 	if t.out != nil {
-		if err := t.out.Sync(); err != nil {
-			return &writeError{err}
-		}
-		off, err := t.out.Seek(0, io.SeekCurrent)
+		// Right before the write: a rotation since the last page is dealt
+		// with here (see rotate.go).
+		again, err := t.checkOutput()
 		if err != nil {
-			return &writeError{err}
+			return err
 		}
-		t.st.Output.Offset = off
+		if err := t.writeOut(again, t.pageBuf.Bytes()); err != nil {
+			return err
+		}
+		t.fileEntries += int64(n)
 	} else if f, ok := t.e.stdout.(*os.File); ok {
 		_ = f.Sync() // a redirect to a file: make it durable too; a pipe cannot be
 	}
 
 	w.Pages++
 	w.Cursor = page.NextCursor
+	t.st.Checkpointed = t.now().UTC().Truncate(time.Second)
 	w.IDsAtLatest = append(w.IDsAtLatest, atLatest...)
 	t.st.Entries += int64(n)
 	note := fmt.Sprintf("window %s to %s", unixUTC(w.Oldest), unixUTC(w.Latest))
-	if page.NextCursor == "" { // the window is done
+	done := page.NextCursor == ""
+	if done {
 		t.st.Watermark = w.Latest
 		t.st.BoundaryIDs = w.IDsAtLatest
 		t.st.Window = nil
@@ -363,9 +444,13 @@ func (t *tailer) writePage(page *auditlogs.Page, boundary map[string]bool) error
 	if err := t.st.save(t.statePath); err != nil {
 		return err
 	}
-	t.log.Debug("tail: page checkpointed", "entries", n, "window_done", t.st.Window == nil, "total", t.st.Entries)
+	t.event("page", "entries", n, "received", len(page.Entries)+page.Excluded, "excluded", page.Excluded, "window_pages", w.Pages, "entries_written", t.st.Entries)
+	if done {
+		t.event("window done", "oldest", unixUTC(w.Oldest), "latest", unixUTC(w.Latest), "pages", w.Pages,
+			"entries_written", t.st.Entries)
+	}
 	t.prog.page(n, note)
-	return nil
+	return t.serviceHUP() // the page in hand is done and checkpointed
 }
 
 // restartWindow makes the current window start over after its cursor was
@@ -396,6 +481,12 @@ func (t *tailer) restartWindow(cause error) error {
 		if err := cutFile(t.out, o.Offset); err != nil {
 			return &writeError{err}
 		}
+		tail, err := readTail(t.out, o.Offset)
+		if err != nil {
+			return &writeError{err}
+		}
+		t.tail, t.recent, t.recentAt, t.recentWrites = tail, nil, o.Offset, nil
+		o.TailSum = sumHex(tail)
 	}
 	return nil
 }
@@ -420,63 +511,17 @@ func (t *tailer) openOutput() error {
 		t.w, _ = newEntryWriter(formatJSONL, t.e.stdout)
 		return nil
 	}
-	midWindow := st.Window != nil && st.Window.Pages > 0
-	o := st.Output
-	f, err := os.OpenFile(abs, os.O_RDWR, 0)
-	var size int64
-	if err == nil {
-		fi, serr := f.Stat()
-		if serr != nil {
-			f.Close()
-			return serr
-		}
-		size = fi.Size()
+	if st.Output != nil {
+		return t.resumeOutput(abs)
 	}
-	switch {
-	case err != nil && !errors.Is(err, os.ErrNotExist):
+	f, _, err := openOutFile(abs)
+	if err != nil {
 		return fmt.Errorf("open --out: %w", err)
-	case o == nil || err != nil || (size == 0 && o.Offset > 0):
-		// A new output: the first run, another file than last time, or the
-		// file was moved away (or emptied) since, as a rotation does.
-		if o != nil && o.Offset > 0 && !st.CleanStop {
-			fmt.Fprintf(t.e.stderr, "auditlogs: warning: %s was moved or emptied after a run that did not stop cleanly: "+
-				"the last page of that file may come again in the new one\n", abs)
-		}
-		if f == nil {
-			if f, err = os.OpenFile(abs, os.O_RDWR|os.O_CREATE, 0o600); err != nil {
-				return fmt.Errorf("create --out: %w", err)
-			}
-			// The new file's name must survive a power cut before the state
-			// names it.
-			if err := syncDir(filepath.Dir(abs)); err != nil {
-				f.Close()
-				return err
-			}
-		}
-		o = &stateOutput{Path: abs, Offset: size, WindowOffset: size}
-		if midWindow {
-			o.WindowOffset = -1 // the window's first pages went elsewhere
-		}
-		st.Output = o
-	case size < o.Offset:
-		f.Close()
-		return fmt.Errorf("%s holds %d bytes but the state says %d were written to it: it was cut or replaced since. "+
-			"Move it away (tail then starts a new file) or use another --state", abs, size, o.Offset)
-	case size > o.Offset:
-		// A page written before a crash and never checkpointed: it will be
-		// read again.
-		t.log.Debug("tail: cutting the output back to the checkpoint", "from", size, "to", o.Offset)
-		if err := cutFile(f, o.Offset); err != nil {
-			f.Close()
-			return fmt.Errorf("cut --out back to the checkpoint: %w", err)
-		}
 	}
-	if _, err := f.Seek(o.Offset, io.SeekStart); err != nil {
+	if err := t.adopt(f, abs); err != nil {
 		f.Close()
 		return err
 	}
-	t.out = f
-	t.w, _ = newEntryWriter(formatJSONL, f)
 	return nil
 }
 
@@ -511,9 +556,10 @@ func cutFile(f *os.File, size int64) error {
 // will not.
 func transient(err error) bool {
 	var we *writeError
+	var oe *ownerError
 	var apiErr *auditlogs.APIError
 	switch {
-	case errors.As(err, &we),
+	case errors.As(err, &we), errors.As(err, &oe),
 		errors.Is(err, auditlogs.ErrUnauthorized),
 		errors.Is(err, auditlogs.ErrForbidden),
 		errors.Is(err, auditlogs.ErrInvalidParams),
@@ -527,15 +573,26 @@ func transient(err error) bool {
 	return !errors.As(err, &pe) // a state file that cannot be saved will not fix itself
 }
 
-// sleep waits d, or until ctx is done; it reports whether it waited it all.
-func sleep(ctx context.Context, d time.Duration) bool {
+// sleep waits d, or until ctx is done, reopening --out on SIGHUP meanwhile;
+// it reports whether it waited it all.
+func (t *tailer) sleep(ctx context.Context, d time.Duration) (bool, error) {
 	timer := time.NewTimer(d)
 	defer timer.Stop()
-	select {
-	case <-timer.C:
-		return true
-	case <-ctx.Done():
-		return false
+	for {
+		select {
+		case <-timer.C:
+			return true, nil
+		case <-ctx.Done():
+			return false, nil
+		case <-t.hup:
+			if t.out == nil {
+				t.event("SIGHUP: writing to stdout, nothing to reopen")
+				continue
+			}
+			if err := t.reopen("SIGHUP"); err != nil {
+				return false, err
+			}
+		}
 	}
 }
 
