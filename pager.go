@@ -31,12 +31,14 @@ type LogsParams struct {
 	Actor string
 	// Entity is the ID of the object acted on.
 	Entity string
-	// ExcludeActions drops the events of these actions, on the client's
-	// side (Slack has no such filter): Logs, Pages, AllLogs and RawPages
-	// all leave them out of the entries they return, and a Page or RawPage
-	// counts them in Excluded. Page.Raw still returns the body as sent.
-	// They still cost their share of the page: to save calls, use Action.
-	ExcludeActions []string
+	// ExcludeActions is a comma-separated list of action names, such as
+	// "user_login,file_downloaded", whose events are dropped on the
+	// client's side (Slack has no such filter): Logs, Pages, AllLogs and
+	// RawPages all leave them out of the entries they return, and a Page or
+	// RawPage counts them in Excluded. Page.Raw still returns the body as
+	// sent. They still cost their share of the page: to save calls, use
+	// Action. (A string, not a slice, so that LogsParams stays comparable.)
+	ExcludeActions string
 	// Cursor resumes paging where a previous page's NextCursor left off. The
 	// other fields must be the same as for that page: Slack's cursor does not
 	// remember them.

@@ -267,14 +267,6 @@ func describeFilters(f stateFilters) string {
 	return fmt.Sprintf("--action %q --actor %q --entity %q --exclude-action %q", f.Action, f.Actor, f.Entity, f.Exclude)
 }
 
-// excludedNames splits a state's Exclude.
-func excludedNames(s string) []string {
-	if s == "" {
-		return nil
-	}
-	return strings.Split(s, ",")
-}
-
 // loop reads windows until --once is done, a signal, or an error that will
 // not pass.
 func (t *tailer) loop(ctx context.Context) error {
@@ -353,7 +345,7 @@ func (t *tailer) readWindow(ctx context.Context) error {
 	p := auditlogs.LogsParams{
 		Oldest: time.Unix(w.Oldest, 0), Latest: time.Unix(w.Latest, 0), Limit: w.Limit,
 		Action: t.filters.Action, Actor: t.filters.Actor, Entity: t.filters.Entity,
-		ExcludeActions: excludedNames(t.filters.Exclude),
+		ExcludeActions: t.filters.Exclude,
 		Cursor:         w.Cursor,
 	}
 	boundary := make(map[string]bool, len(t.st.BoundaryIDs))
