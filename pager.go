@@ -126,8 +126,9 @@ func decodePage(body []byte, entries []json.RawMessage) (*rawPage, error) {
 }
 
 // fetch gets one raw page, reading it into store's storage (nil: new
-// storage), and listing its entries in entries' storage.
-func (c *Client) fetch(ctx context.Context, p LogsParams, store *pagestore.Store, entries []json.RawMessage) (*rawPage, error) {
+// storage), and listing its entries in entries' storage. With ahead, a gzip
+// body is split while it is inflated.
+func (c *Client) fetch(ctx context.Context, p LogsParams, store *pagestore.Store, ahead *splitAhead, entries []json.RawMessage) (*rawPage, error) {
 	if err := p.validate(); err != nil {
 		return nil, err
 	}
@@ -136,9 +137,9 @@ func (c *Client) fetch(ctx context.Context, p LogsParams, store *pagestore.Store
 		return nil, fmt.Errorf("auditlogs: get logs: %w", err)
 	}
 	var page *rawPage
-	_, err = c.do(ctx, "get logs", req, store, func(b []byte) error {
+	_, err = c.doAhead(ctx, "get logs", req, store, ahead, func(b []byte) error {
 		var err error
-		page, err = decodePage(b, entries)
+		page, err = ahead.decode(b, entries)
 		return err
 	})
 	if err != nil {
@@ -191,7 +192,7 @@ const (
 // with the same params and Cursor set to the page's NextCursor; Pages and
 // AllLogs do that for you.
 func (c *Client) Logs(ctx context.Context, p LogsParams) (*Page, error) {
-	rp, err := c.fetch(ctx, p, nil, nil)
+	rp, err := c.fetch(ctx, p, nil, newSplitAhead(), nil)
 	if err != nil {
 		return nil, err
 	}
@@ -390,11 +391,12 @@ func (c *Client) rawPages(ctx context.Context, p LogsParams, store *pagestore.St
 			seen[p.Cursor] = true
 		}
 		var entries []json.RawMessage
+		ahead := newSplitAhead()
 		for {
 			// The list still points into the last page's storage, which
 			// the store may free: forget it all.
 			clear(entries[:cap(entries)])
-			rp, err := c.fetch(ctx, p, store, entries)
+			rp, err := c.fetch(ctx, p, store, ahead, entries)
 			if err != nil {
 				yield(nil, err)
 				return
