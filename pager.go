@@ -140,9 +140,24 @@ func decodePage(body []byte, entries []json.RawMessage) (*rawPage, error) {
 	return page, nil
 }
 
+// decodeAhead is decodePage for the body just read, using what ahead split
+// while it was read (a nil ahead splits it all now). The result and errors
+// are decodePage's.
+func decodeAhead(ahead *jsonsplit.Ahead, body []byte, entries []json.RawMessage) (*rawPage, error) {
+	if ahead == nil {
+		return decodePage(body, entries)
+	}
+	page := &rawPage{Page: jsonsplit.Page{Entries: entries[:0]}, body: body}
+	if err := ahead.Finish(body, &page.Page); err != nil {
+		return nil, &bodyError{err: fmt.Errorf("%w: %w", ErrMalformedResponse, err), retryable: true}
+	}
+	return page, nil
+}
+
 // fetch gets one raw page, reading it into store's storage (nil: new
-// storage), and listing its entries in entries' storage.
-func (c *Client) fetch(ctx context.Context, p LogsParams, store *pagestore.Store, entries []json.RawMessage) (*rawPage, error) {
+// storage), and listing its entries in entries' storage. With ahead, a gzip
+// body is split while it is inflated.
+func (c *Client) fetch(ctx context.Context, p LogsParams, store *pagestore.Store, ahead *jsonsplit.Ahead, entries []json.RawMessage) (*rawPage, error) {
 	if err := p.validate(); err != nil {
 		return nil, err
 	}
@@ -151,9 +166,9 @@ func (c *Client) fetch(ctx context.Context, p LogsParams, store *pagestore.Store
 		return nil, fmt.Errorf("auditlogs: get logs: %w", err)
 	}
 	var page *rawPage
-	_, err = c.do(ctx, "get logs", req, store, func(b []byte) error {
+	_, err = c.doAhead(ctx, "get logs", req, store, ahead, func(b []byte) error {
 		var err error
-		page, err = decodePage(b, entries)
+		page, err = decodeAhead(ahead, b, entries)
 		return err
 	})
 	if err != nil {
@@ -207,7 +222,7 @@ const (
 // with the same params and Cursor set to the page's NextCursor; Pages and
 // AllLogs do that for you.
 func (c *Client) Logs(ctx context.Context, p LogsParams) (*Page, error) {
-	rp, err := c.fetch(ctx, p, nil, nil)
+	rp, err := c.fetch(ctx, p, nil, jsonsplit.NewAhead(), nil)
 	if err != nil {
 		return nil, err
 	}
@@ -409,11 +424,12 @@ func (c *Client) rawPages(ctx context.Context, p LogsParams, store *pagestore.St
 			seen[p.Cursor] = true
 		}
 		var entries []json.RawMessage
+		ahead := jsonsplit.NewAhead()
 		for {
 			// The list still points into the last page's storage, which
 			// the store may free: forget it all.
 			clear(entries[:cap(entries)])
-			rp, err := c.fetch(ctx, p, store, entries)
+			rp, err := c.fetch(ctx, p, store, ahead, entries)
 			if err != nil {
 				yield(nil, err)
 				return

@@ -28,6 +28,13 @@ func SplitPage(body []byte, page *Page) error {
 	if s.Consume('}') {
 		return s.End()
 	}
+	return s.members(page)
+}
+
+// members reads the body's members from s.Pos, at a member's name, to the
+// end of the body.
+func (s *Scanner) members(page *Page) error {
+	body := s.Data
 	for {
 		keyStart := s.Pos
 		if err := s.SkipString(); err != nil {
@@ -51,15 +58,24 @@ func SplitPage(body []byte, page *Page) error {
 			}
 			member(key, body[valStart:s.Pos], page)
 		}
-		s.SkipSpace()
-		if s.Consume('}') {
-			return s.End()
+		if done, err := s.afterMember(); done || err != nil {
+			return err
 		}
-		if !s.Consume(',') {
-			return s.fail("expected ',' or '}'")
-		}
-		s.SkipSpace()
 	}
+}
+
+// afterMember moves past what follows a member's value: the body's end
+// (done) or a comma.
+func (s *Scanner) afterMember() (done bool, err error) {
+	s.SkipSpace()
+	if s.Consume('}') {
+		return true, s.End()
+	}
+	if !s.Consume(',') {
+		return false, s.fail("expected ',' or '}'")
+	}
+	s.SkipSpace()
+	return false, nil
 }
 
 // member reads an envelope member other than the entries. A key with escapes
@@ -89,12 +105,21 @@ func (s *Scanner) entries(page *Page) error {
 	if s.Consume(']') {
 		return nil
 	}
+	return s.elements(page, false)
+}
+
+// elements reads the entries array from s.Pos to its end: from an element,
+// or (after) from just past one.
+func (s *Scanner) elements(page *Page, after bool) error {
 	for {
-		start := s.Pos
-		if err := s.SkipValue(); err != nil {
-			return err
+		if !after {
+			start := s.Pos
+			if err := s.SkipValue(); err != nil {
+				return err
+			}
+			page.Entries = append(page.Entries, s.Data[start:s.Pos:s.Pos])
 		}
-		page.Entries = append(page.Entries, s.Data[start:s.Pos:s.Pos])
+		after = false
 		s.SkipSpace()
 		if s.Consume(']') {
 			return nil

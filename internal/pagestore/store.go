@@ -40,6 +40,21 @@ var ErrTooLarge = errors.New("body over the limit")
 // is ErrTooLarge; sizeHint is the body's length if known, or -1. An error
 // of r's is returned as it is.
 func (s *Store) Read(r io.Reader, limit int64, sizeHint int64) ([]byte, error) {
+	return s.ReadWatched(r, limit, sizeHint, nil)
+}
+
+// A Watcher follows a Read from another goroutine, which reads the body
+// while it arrives. Read calls Avail after every read with the bytes read
+// so far, and Moving before it moves them to larger storage: once Moving
+// returns, the bytes of earlier Avail calls must no longer be read (an
+// off-heap store unmaps them).
+type Watcher interface {
+	Avail(b []byte)
+	Moving()
+}
+
+// ReadWatched is Read, telling w (if not nil) how the read goes.
+func (s *Store) ReadWatched(r io.Reader, limit int64, sizeHint int64, w Watcher) ([]byte, error) {
 	if sizeHint > limit {
 		return nil, ErrTooLarge
 	}
@@ -54,10 +69,16 @@ func (s *Store) Read(r io.Reader, limit int64, sizeHint int64) ([]byte, error) {
 	lr := &io.LimitedReader{R: r, N: limit + 1}
 	for {
 		if len(buf) == cap(buf) {
+			if w != nil {
+				w.Moving()
+			}
 			buf = s.grow(buf, int(min(2*int64(cap(buf)), limit+1)))
 		}
 		n, err := lr.Read(buf[len(buf):cap(buf)])
 		buf = buf[:len(buf)+n]
+		if w != nil && n > 0 {
+			w.Avail(buf)
+		}
 		if err == io.EOF {
 			break
 		}
