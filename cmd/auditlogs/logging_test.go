@@ -59,7 +59,10 @@ func TestTailLogFormat(t *testing.T) {
 				t.Fatalf("exit %d: %s", r.code, r.stderr)
 			}
 			msgs := tc.check(t, r.stderr)
-			if msgs["window start"] != 1 || msgs["window done"] != 1 || msgs["page"] != 3 || msgs["auditlogs: retrying request"] != 1 {
+			// tail may close the collection with a last window of a second
+			// (its end is inclusive), so count windows as pairs.
+			if msgs["window start"] < 1 || msgs["window start"] != msgs["window done"] ||
+				msgs["page"] < 3 || msgs["page"] > 3+msgs["window start"]-1 || msgs["auditlogs: retrying request"] != 1 {
 				t.Errorf("records: %v\n%s", msgs, r.stderr)
 			}
 		})
