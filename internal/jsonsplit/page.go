@@ -36,16 +36,10 @@ func SplitPage(body []byte, page *Page) error {
 func (s *Scanner) members(page *Page) error {
 	body := s.Data
 	for {
-		keyStart := s.Pos
-		if err := s.SkipString(); err != nil {
+		key, err := s.key()
+		if err != nil {
 			return err
 		}
-		key := body[keyStart:s.Pos]
-		s.SkipSpace()
-		if !s.Consume(':') {
-			return s.fail("expected ':'")
-		}
-		s.SkipSpace()
 		switch {
 		case string(key) == `"entries"` && s.Peek() == '[':
 			if err := s.entries(page); err != nil {

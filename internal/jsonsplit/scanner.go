@@ -72,6 +72,25 @@ func (s *Scanner) SkipSpace() {
 	}
 }
 
+// key reads an object member's name and the colon after it, with the white
+// space around them, and returns the name as it stands, quotes included.
+// Only the envelope's few members go through it: object and lookup, on the
+// hot paths of every split and of Lookup, keep these steps inline (a call
+// per member cost Lookup about 10%).
+func (s *Scanner) key() ([]byte, error) {
+	start := s.Pos
+	if err := s.SkipString(); err != nil {
+		return nil, err
+	}
+	k := s.Data[start:s.Pos]
+	s.SkipSpace()
+	if !s.Consume(':') {
+		return nil, s.fail("expected ':'")
+	}
+	s.SkipSpace()
+	return k, nil
+}
+
 // SkipValue moves past one JSON value, checking it.
 func (s *Scanner) SkipValue() error {
 	switch c := s.Peek(); {

@@ -99,16 +99,10 @@ func (sp *Splitter) start() bool {
 		// Any error: cut short (more to come) or invalid (Finish's to
 		// report). Only a long head turns Feed off.
 		s.SkipSpace()
-		keyStart := s.Pos
-		if s.SkipString() != nil {
+		key, err := s.key()
+		if err != nil {
 			break
 		}
-		key := data[keyStart:s.Pos]
-		s.SkipSpace()
-		if !s.Consume(':') {
-			break
-		}
-		s.SkipSpace()
 		if string(key) == `"entries"` && s.Peek() == '[' {
 			s.Pos++
 			sp.stage, sp.first, sp.arrayAt = stageElem, true, s.Pos-1
@@ -137,16 +131,10 @@ func (sp *Splitter) head(body []byte, page *Page) error {
 	s.Consume('{')
 	for {
 		s.SkipSpace()
-		keyStart := s.Pos
-		if err := s.SkipString(); err != nil {
+		key, err := s.key()
+		if err != nil {
 			return err
 		}
-		key := body[keyStart:s.Pos]
-		s.SkipSpace()
-		if !s.Consume(':') {
-			return s.fail("expected ':'")
-		}
-		s.SkipSpace()
 		if s.Pos == sp.arrayAt {
 			return nil
 		}
