@@ -172,7 +172,9 @@ type filter struct {
 	now            int64 // those not visible at now (Unix nanoseconds) are not served
 }
 
-func (f *filter) selective() bool { return f.actions != nil || f.actor != "" || f.entity != "" || f.late }
+func (f *filter) selective() bool {
+	return f.actions != nil || f.actor != "" || f.entity != "" || f.late
+}
 
 func (f *filter) match(rec *record) bool {
 	if f.late && rec.hidden(f.now) {
