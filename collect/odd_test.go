@@ -86,4 +86,3 @@ func TestOddDates(t *testing.T) {
 		}
 	}
 }
-
