@@ -33,7 +33,9 @@
 // Faults (WithFaults, Server.SetFaults) inject what goes wrong in production,
 // reproducibly: 429s, 5xx with an HTML body, connections cut before the
 // answer or in the middle of the body, slow answers, refused cursors and 401s
-// with an empty body. Stats counts what the server did.
+// with an empty body. Stats counts what the server did. WithLateEvents makes
+// a share of events show up only some time after their date_create, as an
+// eventually consistent index does, to test that a collector finds them.
 //
 // Synthetic makes a realistic, deterministic corpus of entries (also served
 // by WithSynthetic); WithEntries serves entries of one's own.
