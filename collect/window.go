@@ -86,12 +86,16 @@ func (r *run) readPass(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
+		low := w.low
 		if err := r.deliver(ctx, page); err != nil {
 			return err
 		}
-		r.refusals = 0
 		if r.cp.window == nil {
+			r.refusals = 0
 			return nil
+		}
+		if w.low < low {
+			r.refusals = 0 // the pass got further than a restart would start it
 		}
 		if err := ctx.Err(); err != nil {
 			return err
@@ -101,7 +105,9 @@ func (r *run) readPass(ctx context.Context) error {
 }
 
 // restart makes the window in progress start over after its cursor was
-// refused, and reports whether it did (not after three refusals in a row).
+// refused, and reports whether it did: not after three refusals in a row
+// that the window got no further between (its lowest second did not move),
+// which would loop forever.
 // Pages come newest first, so every event above the lowest date_create
 // seen in this pass is delivered: the pass goes on as [oldest, low], and
 // the events of second low already delivered are skipped by their hashes.
