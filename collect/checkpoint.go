@@ -59,7 +59,11 @@ type filters struct {
 // span is a window read the first time and closed: [oldest, latest].
 type span struct {
 	oldest, latest int64
-	opened         int64 // when its first read began (Unix seconds)
+	opened         int64 // when its first read began (Unix seconds); for spans merged, the first one's
+	// gap is the least time from the end of a window merged into it to the
+	// start of its first read: with opened, a lower bound of the lateness
+	// of an event it did not see.
+	gap int64
 	pending        bool  // it awaits its re-read
 	// ids holds, while pending, the hashes of every event delivered with a
 	// date_create in [oldest, latest) and of those delivered in it that
@@ -186,6 +190,7 @@ type (
 		Oldest  int64  `json:"oldest"`
 		Latest  int64  `json:"latest"`
 		Opened  int64  `json:"opened"`
+		Gap     int64  `json:"gap,omitempty"`
 		Pending bool   `json:"pending,omitempty"`
 		IDs     []byte `json:"ids,omitempty"`
 		Last    []byte `json:"last,omitempty"`
@@ -203,11 +208,11 @@ type (
 )
 
 func (s *span) toJSON() spanJSON {
-	return spanJSON{Oldest: s.oldest, Latest: s.latest, Opened: s.opened, Pending: s.pending, IDs: s.ids.bytes(), Last: s.last.bytes()}
+	return spanJSON{Oldest: s.oldest, Latest: s.latest, Opened: s.opened, Gap: s.gap, Pending: s.pending, IDs: s.ids.bytes(), Last: s.last.bytes()}
 }
 
 func (j *spanJSON) load(field string) (span, error) {
-	s := span{oldest: j.Oldest, latest: j.Latest, opened: j.Opened, pending: j.Pending}
+	s := span{oldest: j.Oldest, latest: j.Latest, opened: j.Opened, gap: j.Gap, pending: j.Pending}
 	var err error
 	if s.ids, err = loadSet(field+".ids", j.IDs); err != nil {
 		return s, err
