@@ -63,8 +63,8 @@ type span struct {
 	// gap is the least time from the end of a window merged into it to the
 	// start of its first read: with opened, a lower bound of the lateness
 	// of an event it did not see.
-	gap int64
-	pending        bool  // it awaits its re-read
+	gap     int64
+	pending bool // it awaits its re-read
 	// ids holds, while pending, the hashes of every event delivered with a
 	// date_create in [oldest, latest) and of those delivered in it that
 	// could not be placed; last those of second latest, which the next
