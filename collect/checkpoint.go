@@ -56,15 +56,16 @@ type filters struct {
 	Exclude string `json:"exclude_actions,omitempty"` // sorted, comma-separated
 }
 
-// span is a window read the first time and closed: [oldest, latest].
+// span is a window read the first time and closed: [oldest, latest], or
+// several such windows merged (see mergeable).
 type span struct {
 	oldest, latest int64
-	opened         int64 // when its first read began (Unix seconds); for spans merged, the first one's
-	// gap is the least time from the end of a window merged into it to the
-	// start of its first read: with opened, a lower bound of the lateness
-	// of an event it did not see.
-	gap     int64
-	pending bool // it awaits its re-read
+	// opened is when its first read began (Unix seconds; of the first
+	// window merged); gap the least time from the end of a window merged
+	// into it to the start of its first read. Both give lower bounds of the
+	// lateness of an event its first read did not see.
+	opened, gap int64
+	pending     bool // it awaits its re-read
 	// ids holds, while pending, the hashes of every event delivered with a
 	// date_create in [oldest, latest) and of those delivered in it that
 	// could not be placed; last those of second latest, which the next
