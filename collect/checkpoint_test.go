@@ -121,7 +121,7 @@ func TestCheckpointValidate(t *testing.T) {
 }
 
 func span(m map[string]any, i int) map[string]any { return m["spans"].([]any)[i].(map[string]any) }
-func win(m map[string]any) map[string]any        { return m["window"].(map[string]any) }
+func win(m map[string]any) map[string]any         { return m["window"].(map[string]any) }
 
 // TestRunRefusesCheckpoint checks that Run refuses a checkpoint that does
 // not validate, or was made with other filters, before any call, and goes
