@@ -6,7 +6,7 @@ import (
 	"fmt"
 
 	"github.com/slackaudit/auditlogs/flex"
-	"github.com/slackaudit/auditlogs/gen"
+	"github.com/slackaudit/auditlogs/internal/genclient"
 )
 
 // Schema is one object type of GET /schemas: its type name and its fields,
@@ -39,7 +39,7 @@ func (a *ActionList) Raw() json.RawMessage { return a.raw }
 // Schemas returns the object types the API knows and their fields. It needs
 // no token scope.
 func (c *Client) Schemas(ctx context.Context) (*SchemaList, error) {
-	req, err := gen.NewGetSchemasRequest(c.baseURL)
+	req, err := genclient.NewGetSchemasRequest(c.baseURL)
 	if err != nil {
 		return nil, fmt.Errorf("auditlogs: get schemas: %w", err)
 	}
@@ -90,7 +90,7 @@ func decodeSchemas(body []byte) ([]Schema, error) {
 // Actions returns the action names the API knows, by category. It needs no
 // token scope.
 func (c *Client) Actions(ctx context.Context) (*ActionList, error) {
-	req, err := gen.NewGetActionsRequest(c.baseURL)
+	req, err := genclient.NewGetActionsRequest(c.baseURL)
 	if err != nil {
 		return nil, fmt.Errorf("auditlogs: get actions: %w", err)
 	}

@@ -90,11 +90,12 @@ func (s *secret) GoString() string { return "[redacted]" }
 
 // New returns a Client that authenticates with token, a user token
 // (xoxp-...) with the auditlogs:read scope from an app installed on the
-// Enterprise Grid organization. It refuses an empty token and bad options.
+// Enterprise Grid organization. It refuses bad options.
+//
+// An empty token makes a Client for /schemas and /actions, which need none:
+// it sends no Authorization header, and its /logs calls (Logs, Pages,
+// AllLogs, RawPages) fail at once with ErrNoToken.
 func New(token string, opts ...Option) (*Client, error) {
-	if token == "" {
-		return nil, errors.New("auditlogs: empty token: pass a user token (xoxp-...) with the auditlogs:read scope")
-	}
 	cfg := defaultConfig()
 	for _, opt := range opts {
 		if err := opt(&cfg); err != nil {
@@ -252,7 +253,9 @@ func (c *Client) doAhead(ctx context.Context, op string, req *http.Request, stor
 	for k, v := range c.headers {
 		req.Header[k] = v
 	}
-	req.Header.Set("Authorization", "Bearer "+c.token.value)
+	if c.token.value != "" {
+		req.Header.Set("Authorization", "Bearer "+c.token.value)
+	}
 
 	rreq, err := retryablehttp.FromRequest(req)
 	if err != nil {

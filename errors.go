@@ -26,6 +26,9 @@ var (
 	ErrInvalidCursor = errors.New("auditlogs: invalid cursor")
 	// ErrServer: Slack failed (HTTP 5xx) on every attempt.
 	ErrServer = errors.New("auditlogs: server error")
+	// ErrNoToken: a /logs call on a Client made without a token (New("")),
+	// which can read only /schemas and /actions. Nothing was sent.
+	ErrNoToken = errors.New("auditlogs: no token: /logs needs a user token (xoxp-...) with the auditlogs:read scope")
 	// ErrInvalidOption: an Option passed to New is out of bounds.
 	ErrInvalidOption = errors.New("auditlogs: invalid option")
 	// ErrInvalidParams: the request's parameters are out of bounds; nothing

@@ -6,7 +6,7 @@ import (
 	"net/url"
 	"testing"
 
-	"github.com/slackaudit/auditlogs/gen"
+	"github.com/slackaudit/auditlogs/internal/genclient"
 )
 
 // FuzzDecodePage feeds arbitrary bodies to the page decoder: it must never
@@ -74,7 +74,7 @@ func FuzzCursor(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, cursor string) {
 		p := LogsParams{Cursor: cursor, Action: "user_login"}
-		req, err := gen.NewGetLogsRequest("https://api.slack.com/audit/v1/", p.query())
+		req, err := genclient.NewGetLogsRequest("https://api.slack.com/audit/v1/", p.query())
 		if err != nil {
 			t.Fatal(err)
 		}

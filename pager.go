@@ -12,6 +12,7 @@ import (
 
 	"github.com/slackaudit/auditlogs/gen"
 	"github.com/slackaudit/auditlogs/internal/entrydecode"
+	"github.com/slackaudit/auditlogs/internal/genclient"
 	"github.com/slackaudit/auditlogs/internal/jsonsplit"
 	"github.com/slackaudit/auditlogs/internal/pagestore"
 )
@@ -23,7 +24,8 @@ type LogsParams struct {
 	// unset. They are sent as Unix seconds.
 	Oldest, Latest time.Time
 	// Limit is the page size to aim for, 1 to 9999; Slack may send fewer.
-	// Zero means DefaultLimit.
+	// Zero means MaxLimit, so that a pull spends as few rate-limited calls
+	// as possible.
 	Limit int
 	// Action is an action name, such as "user_login".
 	Action string
@@ -31,24 +33,18 @@ type LogsParams struct {
 	Actor string
 	// Entity is the ID of the object acted on.
 	Entity string
-	// ExcludeActions is a comma-separated list of action names, such as
-	// "user_login,file_downloaded", whose events are dropped on the
-	// client's side (Slack has no such filter): Logs, Pages, AllLogs and
-	// RawPages all leave them out of the entries they return, and a Page or
-	// RawPage counts them in Excluded. Page.Raw still returns the body as
-	// sent. They still cost their share of the page: to save calls, use
-	// Action. (A string, not a slice, so that LogsParams stays comparable.)
-	ExcludeActions string
+	// ExcludeActions lists action names, such as "user_login", whose
+	// events are dropped on the client's side (Slack has no such filter):
+	// Logs, Pages, AllLogs and RawPages all leave them out of the entries
+	// they return, and a Page or RawPage counts them in Excluded. Page.Raw
+	// still returns the body as sent. They still cost their share of the
+	// page: to save calls, use Action. An empty name is an error.
+	ExcludeActions []string
 	// Cursor resumes paging where a previous page's NextCursor left off. The
 	// other fields must be the same as for that page: Slack's cursor does not
 	// remember them.
 	Cursor string
 }
-
-// DefaultLimit is the page size used when LogsParams.Limit is zero: the
-// largest Slack allows, so that a pull spends as few rate-limited calls as
-// possible.
-const DefaultLimit = 9999
 
 // MaxLimit is the largest page size Slack accepts.
 const MaxLimit = 9999
@@ -83,7 +79,7 @@ func (p LogsParams) query() *gen.GetLogsParams {
 		v := p.Latest.Unix()
 		q.Latest = &v
 	}
-	limit := int32(DefaultLimit)
+	limit := int32(MaxLimit)
 	if p.Limit != 0 {
 		limit = int32(p.Limit)
 	}
@@ -161,7 +157,10 @@ func (c *Client) fetch(ctx context.Context, p LogsParams, store *pagestore.Store
 	if err := p.validate(); err != nil {
 		return nil, err
 	}
-	req, err := gen.NewGetLogsRequest(c.baseURL, p.query())
+	if c.token.value == "" {
+		return nil, ErrNoToken
+	}
+	req, err := genclient.NewGetLogsRequest(c.baseURL, p.query())
 	if err != nil {
 		return nil, fmt.Errorf("auditlogs: get logs: %w", err)
 	}

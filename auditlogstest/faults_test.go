@@ -31,7 +31,7 @@ func TestRateLimit(t *testing.T) {
 		t.Run("date "+strconv.FormatBool(dates), func(t *testing.T) {
 			// 10 calls a second, in bursts of 3.
 			srv := auditlogstest.NewServer(auditlogstest.WithSynthetic(5, 1),
-				auditlogstest.WithRateLimit(5, 3, 500*time.Millisecond), auditlogstest.WithRetryAfterDate(dates))
+				auditlogstest.WithRateLimit(5, 500*time.Millisecond, 3), auditlogstest.WithRetryAfterDate(dates))
 			defer srv.Close()
 			paths := []string{"logs", "schemas", "actions"} // all share the budget
 			for i := range 3 {
@@ -274,7 +274,7 @@ func logsUntilOK(t *testing.T, srv *auditlogstest.Server) string {
 // TestConcurrentUse pages through the store from several goroutines while
 // the faults change; run with -race.
 func TestConcurrentUse(t *testing.T) {
-	srv := auditlogstest.NewServer(auditlogstest.WithSynthetic(500, 6), auditlogstest.WithRateLimit(1000, 1000, time.Second))
+	srv := auditlogstest.NewServer(auditlogstest.WithSynthetic(500, 6), auditlogstest.WithRateLimit(1000, time.Second, 1000))
 	defer srv.Close()
 	want := srv.Entries()
 	var wg sync.WaitGroup

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/slackaudit/auditlogs/gen"
+	"github.com/slackaudit/auditlogs/internal/genserver"
 )
 
 // The paths the API serves.
@@ -24,18 +25,18 @@ const (
 	actionsPath = BasePath + "actions"
 )
 
-// api implements the generated gen.ServerInterface, so that the fake serves
+// api implements the generated genserver.ServerInterface, so that the fake serves
 // what the spec describes and no more: the generated router binds the query
 // parameters, and a parameter of the wrong type never reaches GetLogs.
 type api struct{ s *Server }
 
-var _ gen.ServerInterface = (*api)(nil)
+var _ genserver.ServerInterface = (*api)(nil)
 
 // newHandler wraps the generated router in what Slack does before the API
 // proper: routing errors, latency, injected faults, the rate limit and, for
 // /logs, authentication.
 func (s *Server) newHandler() http.Handler {
-	router := gen.HandlerWithOptions(&api{s}, gen.StdHTTPServerOptions{
+	router := genserver.HandlerWithOptions(&api{s}, genserver.StdHTTPServerOptions{
 		BaseURL: strings.TrimSuffix(BasePath, "/"),
 		ErrorHandlerFunc: func(w http.ResponseWriter, _ *http.Request, _ error) {
 			writeError(w, http.StatusBadRequest, "invalid_arguments")
@@ -195,7 +196,7 @@ func (f *filter) match(rec *record) bool {
 func (a *api) GetLogs(w http.ResponseWriter, r *http.Request, params gen.GetLogsParams) {
 	s := a.s
 	d, _ := r.Context().Value(decisionKey{}).(decision)
-	limit := DefaultLimit
+	limit := DefaultPageSize
 	if params.Limit != nil {
 		if v := *params.Limit; v < 1 || v > DefaultMaxLimit {
 			writeError(w, http.StatusBadRequest, "invalid_arguments")

@@ -20,8 +20,9 @@ const DefaultToken = "xoxp-auditlogstest"
 // BasePath is the path the API is served under; Server.URL ends with it.
 const BasePath = "/audit/v1/"
 
-// DefaultLimit is the page size of /logs when the request has no limit.
-const DefaultLimit = 100
+// DefaultPageSize is how many entries the fake puts in a /logs page when the
+// request has no limit parameter. (The auditlogs client always sends one.)
+const DefaultPageSize = 100
 
 // DefaultMaxLimit is the largest page /logs returns unless WithMaxLimit says
 // otherwise (the largest limit Slack accepts).
@@ -145,15 +146,16 @@ func WithSynthetic(n int, seed int64) Option {
 func WithFaults(f Faults) Option { return func(c *config) { c.faults = f } }
 
 // WithRateLimit limits all three endpoints together (like Slack's Tier 3,
-// counted per organization) with a token bucket: perMinute calls per per
-// (normally time.Minute; tests scale it down, such as 50 calls per 500ms), in
-// bursts of at most burst calls (burst < 1 means 1). The bucket starts full.
+// counted per organization) with a token bucket: calls calls in each period
+// (normally time.Minute, as WithRateLimit(50, time.Minute, 5) is Slack's
+// Tier 3; tests scale it down, such as 50 calls per 500ms), in bursts of at
+// most burst calls (burst < 1 means 1). The bucket starts full.
 // A call over the limit gets 429 {"ok":false,"error":"ratelimited"} with a
 // Retry-After header saying when the next call will be allowed: whole
 // seconds, rounded up, at least 1 (or an HTTP date with WithRetryAfterDate).
-// perMinute <= 0 means no limit, the default; per <= 0 means time.Minute.
-func WithRateLimit(perMinute, burst int, per time.Duration) Option {
-	return func(c *config) { c.ratePer, c.rateBurst, c.rateWindow = perMinute, burst, per }
+// calls <= 0 means no limit, the default; period <= 0 means time.Minute.
+func WithRateLimit(calls int, period time.Duration, burst int) Option {
+	return func(c *config) { c.ratePer, c.rateBurst, c.rateWindow = calls, burst, period }
 }
 
 // WithRetryAfterDate makes 429 answers (from WithRateLimit and from

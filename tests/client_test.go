@@ -91,7 +91,6 @@ func TestNewRefusesBadInput(t *testing.T) {
 		opts  []auditlogs.Option
 		want  string
 	}{
-		{"empty token", "", nil, "empty token"},
 		{"relative base URL", "t", []auditlogs.Option{auditlogs.WithBaseURL("/audit/v1")}, "base URL"},
 		{"ftp base URL", "t", []auditlogs.Option{auditlogs.WithBaseURL("ftp://x/")}, "base URL"},
 		{"base URL with query", "t", []auditlogs.Option{auditlogs.WithBaseURL("https://x/?a=b")}, "query"},
@@ -113,10 +112,45 @@ func TestNewRefusesBadInput(t *testing.T) {
 			if !strings.Contains(err.Error(), tt.want) || !strings.HasPrefix(err.Error(), "auditlogs: ") {
 				t.Errorf("error %q does not say %q", err, tt.want)
 			}
-			if tt.token != "" && !errors.Is(err, auditlogs.ErrInvalidOption) {
+			if !errors.Is(err, auditlogs.ErrInvalidOption) {
 				t.Errorf("error %q is not ErrInvalidOption", err)
 			}
 		})
+	}
+}
+
+// TestNoToken: a Client made without a token reads /schemas and /actions,
+// sending no Authorization header, and refuses /logs calls before sending
+// anything.
+func TestNoToken(t *testing.T) {
+	rec := newRecorder(t, jsonBody(200, `{"schemas":[]}`), jsonBody(200, `{"actions":{}}`))
+	c, err := auditlogs.New("", auditlogs.WithBaseURL(rec.URL), auditlogs.WithRetryMax(0), auditlogs.WithRateLimit(0, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Schemas(context.Background()); err != nil {
+		t.Fatalf("Schemas: %v", err)
+	}
+	if _, err := c.Actions(context.Background()); err != nil {
+		t.Fatalf("Actions: %v", err)
+	}
+	for i := range rec.count() {
+		if h, ok := rec.request(i).Header["Authorization"]; ok {
+			t.Errorf("request %d sent Authorization %q", i, h)
+		}
+	}
+	sent := rec.count()
+	if _, err := c.Logs(context.Background(), auditlogs.LogsParams{}); !errors.Is(err, auditlogs.ErrNoToken) {
+		t.Errorf("Logs: err = %v, want ErrNoToken", err)
+	}
+	for _, err := range c.AllLogs(context.Background(), auditlogs.LogsParams{}) {
+		if !errors.Is(err, auditlogs.ErrNoToken) {
+			t.Errorf("AllLogs: err = %v, want ErrNoToken", err)
+		}
+		break
+	}
+	if rec.count() != sent {
+		t.Errorf("a /logs call without a token sent %d requests", rec.count()-sent)
 	}
 }
 

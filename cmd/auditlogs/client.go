@@ -67,9 +67,8 @@ func newClient(e *env, g *globalFlags, needToken bool) (*clientInfo, int) {
 				fmt.Fprintln(e.stderr, "auditlogs: no token: set SLACK_AUDIT_TOKEN or use --token-file FILE (or try --demo to see it work without one).")
 				return nil, exitUsage
 			}
-			// /schemas and /actions need no token, but the library wants
-			// one: send a placeholder Slack ignores there.
-			token, ci.anonymous = "anonymous", true
+			// /schemas and /actions need no token: the client sends none.
+			ci.anonymous = true
 		}
 	}
 	e.redact.setToken(token)

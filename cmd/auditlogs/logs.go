@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
 
 	"github.com/slackaudit/auditlogs"
 )
@@ -95,7 +94,7 @@ func runLogs(ctx context.Context, e *env, args []string) int {
 
 	p := auditlogs.LogsParams{
 		Oldest: oldest.t, Latest: latest.t, Limit: f.limit,
-		Action: f.action, Actor: f.actor, Entity: f.entity, ExcludeActions: strings.Join(f.excluded(), ","),
+		Action: f.action, Actor: f.actor, Entity: f.entity, ExcludeActions: f.excluded(),
 	}
 	if p.Limit == 0 && *maxEntries > 0 {
 		p.Limit = min(*maxEntries, auditlogs.MaxLimit) // do not fetch 9999 to show 10
