@@ -211,7 +211,7 @@ func checkPlainHTTP(base string, allowed bool) error {
 		return nil
 	}
 	return fmt.Errorf("%w: base URL %q is plain http to %s, which is not a loopback address: the token would cross the network "+
-		"in clear; use https, or WithPlainHTTP(true) for a test setup", ErrInvalidOption, base, u.Hostname())
+		"in clear; use https, or WithPlainHTTP(true) for a test setup", ErrPlainHTTP, base, u.Hostname())
 }
 
 // isLoopback reports whether host names this machine: localhost, or a

@@ -28,6 +28,10 @@ var (
 	ErrServer = errors.New("auditlogs: server error")
 	// ErrInvalidOption: an Option passed to New is out of bounds.
 	ErrInvalidOption = errors.New("auditlogs: invalid option")
+	// ErrPlainHTTP: New refused a plain http base URL to a host that is not
+	// this machine, where the token would cross the network in clear (see
+	// WithPlainHTTP). It matches ErrInvalidOption too.
+	ErrPlainHTTP = fmt.Errorf("%w: plain http to another machine", ErrInvalidOption)
 	// ErrInvalidParams: the request's parameters are out of bounds; nothing
 	// was sent.
 	ErrInvalidParams = errors.New("auditlogs: invalid parameters")
