@@ -21,7 +21,7 @@ import (
 const defaultDriftMax = 10000
 
 var driftSpec = cmdSpec{
-	name:     "drift",
+	name: "drift",
 	synopsis: "[--from FILE[,FILE...] | --oldest TIME --latest TIME --action NAME[,NAME...] --actor ID[,ID...] --entity ID[,ID...] --max N] " +
 		"[--format table|json]",
 	about: `Report what audit events carry that the API description auditlogs was built

@@ -138,8 +138,8 @@ func runLogs(ctx context.Context, e *env, args []string) int {
 
 // pullStats is what a pull wrote: for the summary line.
 type pullStats struct {
-	entries, pages         int
-	newest, oldest         int64 // date_create of the first and last entries written
+	entries, pages int
+	newest, oldest int64 // date_create of the first and last entries written
 }
 
 // summary is "120 events, from 2025-01-30T08:00:00Z to 2025-01-31T08:00:00Z,
