@@ -22,8 +22,9 @@ import (
 	"github.com/slackaudit/auditlogs/internal/ratelimit"
 )
 
-// Version is the library's version, sent in the User-Agent header.
-const Version = "0.1.0"
+// Version is the library's version, sent in the User-Agent header: the last
+// release's, which .ci/release writes here.
+const Version = "1.0.0"
 
 // DefaultBaseURL is where the API lives.
 const DefaultBaseURL = "https://api.slack.com/audit/v1/"

@@ -166,12 +166,25 @@ func (s *pullStats) wrote(raw json.RawMessage, date int64, known bool) {
 }
 
 // dateOf returns an entry's date_create, 0 if it has none.
-func dateOf(raw []byte) int64 {
+func dateOf(raw []byte) int64 { return orderOf(raw).date }
+
+// order is where an entry comes in a pull: newest first, and of one second
+// the greatest id first, as Slack and auditlogstest send them.
+type order struct {
+	date int64
+	id   string
+}
+
+// before reports whether o comes before p.
+func (o order) before(p order) bool { return o.date > p.date || o.date == p.date && o.id > p.id }
+
+func orderOf(raw []byte) order {
 	var v struct {
-		DateCreate int64 `json:"date_create"`
+		DateCreate int64  `json:"date_create"`
+		ID         string `json:"id"`
 	}
-	json.Unmarshal(raw, &v) // an entry without one sorts last: it is still written
-	return v.DateCreate
+	json.Unmarshal(raw, &v) // an entry without them comes last: it is still written
+	return order{v.DateCreate, v.ID}
 }
 
 // outputError is a failure to write the output, not to read the API.
@@ -183,7 +196,7 @@ func (e *outputError) Unwrap() error { return e.err }
 // pull writes the events of calls to w, newest first, up to maxEntries (0:
 // all). One call's pages come undecoded: JSON Lines copies the server's
 // bytes, and only the formats for people decode each entry. Several calls'
-// events are merged by date_create (see mergePages).
+// events are merged (see mergePages).
 func pull(ctx context.Context, ci *clientInfo, calls []auditlogs.LogsParams, maxEntries int, w entryWriter, prog *progress) (pullStats, error) {
 	var st pullStats
 	if len(calls) > 1 {
@@ -224,11 +237,11 @@ func pull(ctx context.Context, ci *clientInfo, calls []auditlogs.LogsParams, max
 
 // source is one call's pages, pulled one at a time.
 type source struct {
-	next  func() (*auditlogs.RawPage, error, bool)
-	page  []json.RawMessage
-	dates []int64
-	i     int
-	done  bool
+	next func() (*auditlogs.RawPage, error, bool)
+	page []json.RawMessage
+	keys []order
+	i    int
+	done bool
 }
 
 // fill makes sure s has an entry in hand, unless its pages are over.
@@ -244,9 +257,9 @@ func (s *source) fill(st *pullStats) error {
 		}
 		st.pages++
 		s.page, s.i = rp.Entries, 0
-		s.dates = s.dates[:0]
+		s.keys = s.keys[:0]
 		for _, raw := range rp.Entries {
-			s.dates = append(s.dates, dateOf(raw))
+			s.keys = append(s.keys, orderOf(raw))
 		}
 	}
 	return nil
@@ -285,7 +298,7 @@ func mergePages(ctx context.Context, ci *clientInfo, calls []auditlogs.LogsParam
 					return err
 				}
 			}
-			if s.i < len(s.page) && (best == nil || s.dates[s.i] > best.dates[best.i]) {
+			if s.i < len(s.page) && (best == nil || s.keys[s.i].before(best.keys[best.i])) {
 				best = s
 			}
 		}
@@ -295,7 +308,7 @@ func mergePages(ctx context.Context, ci *clientInfo, calls []auditlogs.LogsParam
 		if err := w.WriteRaw(best.page[best.i]); err != nil {
 			return &outputError{err}
 		}
-		st.wrote(nil, best.dates[best.i], true)
+		st.wrote(nil, best.keys[best.i].date, true)
 		best.i++
 	}
 	return endPage()

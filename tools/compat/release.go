@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"time"
 )
@@ -111,18 +112,27 @@ func release(root, version, rev, date string, w io.Writer, ck checkers) error {
 		fmt.Fprintf(w, "no previous baseline (%v): this is the first release\n", err)
 	}
 
+	versionFile, err := findVersion(root)
+	if err != nil {
+		return err
+	}
 	if err := snapshot(root, commit); err != nil {
 		return err
 	}
 	if err := (baseline{Version: version, Date: date, Commit: commit}).write(root); err != nil {
 		return err
 	}
+	if err := writeVersion(filepath.Join(root, versionFile), version); err != nil {
+		return err
+	}
 	if err := os.WriteFile(filepath.Join(root, changelogMD), []byte(log.cut(version, date)), 0o644); err != nil {
 		return err
 	}
 	fmt.Fprintf(w, "release %s of %s cut from commit %.12s:\n", version, date, commit)
-	fmt.Fprintf(w, "  %s, %s, %s written; %s's Unreleased entries moved to [%s]\n", releaseFile, specSnapshot, apiSnapshot, changelogMD, version)
-	fmt.Fprintf(w, "next: review, then git add %s %s && git commit -m 'Release %s' (a tag v%s is optional: nothing reads tags)\n", releaseDir, changelogMD, version, version)
+	fmt.Fprintf(w, "  %s, %s, %s written; %s's Unreleased entries moved to [%s]; Version in %s set to %s\n",
+		releaseFile, specSnapshot, apiSnapshot, changelogMD, version, versionFile, version)
+	fmt.Fprintf(w, "next: review, then git add %s %s %s && git commit -m 'Release %s' (a tag v%s is optional: nothing reads tags)\n",
+		releaseDir, changelogMD, versionFile, version, version)
 	return nil
 }
 
@@ -254,4 +264,44 @@ func (c *changelog) cut(version, date string) string {
 		out = append(out, rest...)
 	}
 	return strings.Join(out, "\n") + "\n"
+}
+
+// versionConst is the declaration of the library's Version constant, which
+// the User-Agent and 'auditlogs version' show.
+var versionConst = regexp.MustCompile(`(?m)^const Version = "[^"\n]*"$`)
+
+// findVersion returns the name of the root package's file that declares
+// Version, relative to root: there must be exactly one.
+func findVersion(root string) (string, error) {
+	names, err := filepath.Glob(filepath.Join(root, "*.go"))
+	if err != nil {
+		return "", err
+	}
+	var found []string // one name for each declaration
+	for _, name := range names {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		b, err := os.ReadFile(name)
+		if err != nil {
+			return "", err
+		}
+		for range versionConst.FindAllIndex(b, -1) {
+			found = append(found, filepath.Base(name))
+		}
+	}
+	if len(found) != 1 {
+		return "", fmt.Errorf("want one line `const Version = \"X.Y.Z\"` in the root package, found %d %q", len(found), found)
+	}
+	return found[0], nil
+}
+
+// writeVersion sets the Version constant of the file name to version.
+func writeVersion(name, version string) error {
+	b, err := os.ReadFile(name)
+	if err != nil {
+		return err
+	}
+	b = versionConst.ReplaceAll(b, []byte(fmt.Sprintf("const Version = %q", version)))
+	return os.WriteFile(name, b, 0o644)
 }
