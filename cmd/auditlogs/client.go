@@ -89,11 +89,16 @@ func newClient(e *env, g *globalFlags, needToken bool) (*clientInfo, int) {
 		rate = 0 // the demo server is local and has no limit
 	}
 	opts = append(opts, auditlogs.WithRateLimit(rate, min(max(rate, 1), auditlogs.DefaultRateBurst)))
-	if g.debug {
+	switch {
+	case g.debug && g.opsLog != nil:
+		// --debug with --log-format: every line in that format, the
+		// client's debug records included (opsLog logs at debug level).
+		ci.logger = g.opsLog
+		opts = append(opts, auditlogs.WithLogger(ci.logger))
+	case g.debug:
 		ci.logger = slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 		opts = append(opts, auditlogs.WithLogger(ci.logger))
-	}
-	if g.opsLog != nil {
+	case g.opsLog != nil:
 		opts = append(opts, auditlogs.WithLogger(slog.New(raiseHandler{g.opsLog.Handler()})))
 	}
 	opts = append(opts, testClientOptions...)

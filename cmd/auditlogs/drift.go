@@ -89,7 +89,7 @@ func runDrift(ctx context.Context, e *env, args []string) int {
 	f.register(fs)
 	r.register(fs, time.Now)
 	intVar(fs, &maxEntries, "max", defaultDriftMax, 0, 1<<62, "check at most `N` events from /logs (0: all)")
-	listVar(fs, &from, "from", "check the events of these files, `FILE[,FILE...]` (JSON Lines; - for stdin), instead of pulling them")
+	listVar(fs, &from, "from", "FILE", "check the events of these files (JSON Lines; - for stdin) instead of pulling them")
 	formatVar(fs, &format, formatTable, []string{formatTable, formatJSON}, nil, "table, or json: one document")
 	schemas := fs.Bool("schemas", true, "also compare /schemas with the spec (not with --from)")
 	if ok, code := parseFlags(e, fs, driftSpec, &g, args); !ok {

@@ -34,7 +34,8 @@ type globalFlags struct {
 
 	set map[string]bool // the flags given on the command line
 	// opsLog, set by a command before newClient, gets the client's retries
-	// and waits (tail's --log-format); --debug's logger takes precedence.
+	// and waits (tail's --log-format); with --debug, it is the debug logger
+	// too, so that every line has its format.
 	opsLog *slog.Logger
 }
 
@@ -475,12 +476,18 @@ func (v *intValue) Get() any { return *v.p }
 
 // listValue is a flag.Value for a list of names: each value is a comma
 // list, and a flag given again adds to the list.
-type listValue struct{ p *[]string }
-
-// listVar registers a list flag.
-func listVar(fs *flag.FlagSet, p *[]string, name, usage string) {
-	fs.Var(&listValue{p}, name, usage)
+type listValue struct {
+	p    *[]string
+	item string // what one value is, for help: NAME, ID, FILE
 }
+
+// listVar registers a list flag whose values are items (NAME, ID, FILE).
+func listVar(fs *flag.FlagSet, p *[]string, name, item, usage string) {
+	fs.Var(&listValue{p, item}, name, usage)
+}
+
+// placeholder is the value's name in help: NAME[,NAME...].
+func (l *listValue) placeholder() string { return l.item + "[," + l.item + "...]" }
 
 func (l *listValue) String() string {
 	if l == nil || l.p == nil {
@@ -674,9 +681,14 @@ const maxActionsPerCall = 30
 const maxCalls = 64
 
 // actionHelp says, the same way everywhere, how --action maps to Slack's
-// filter.
-const actionHelp = "only events of these actions, `NAME[,NAME...]` (see 'auditlogs actions'); " +
-	"Slack's filter takes up to 30 names a call, so more make one call per 30"
+// filter: for a command that merges several calls, and for one that makes
+// one.
+const (
+	actionHelp = "only events of these actions (see 'auditlogs actions'); Slack's filter takes up to 30 names a call, " +
+		"so more make one call for each 30"
+	actionHelpOneCall = "only events of these actions (see 'auditlogs actions'); up to 30, as Slack's filter takes " +
+		"up to 30 names a call"
+)
 
 // filterFlags are the filters of /logs, shared by logs, drift and tail.
 type filterFlags struct {
@@ -693,10 +705,16 @@ type filterFlags struct {
 }
 
 func (f *filterFlags) register(fs *flag.FlagSet) {
-	listVar(fs, &f.actions, "action", actionHelp)
-	listVar(fs, &f.actors, "actor", "only events performed by these users, `ID[,ID...]` (one call for each)")
-	listVar(fs, &f.entities, "entity", "only events on these objects (user, channel, file, workspace...), `ID[,ID...]` (one call for each)")
-	listVar(fs, &f.excludes, "exclude-action", "leave out the events of these actions, `NAME[,NAME...]`, filtered on our side (they still cost their share of each page)")
+	if f.multi {
+		listVar(fs, &f.actions, "action", "NAME", actionHelp)
+		listVar(fs, &f.actors, "actor", "ID", "only events performed by these users (Slack's filter takes one: one call for each)")
+		listVar(fs, &f.entities, "entity", "ID", "only events on these objects, users, channels, files, workspaces... (Slack's filter takes one: one call for each)")
+	} else {
+		listVar(fs, &f.actions, "action", "NAME", actionHelpOneCall)
+		listVar(fs, &f.actors, "actor", "ID", "only events performed by this user (one)")
+		listVar(fs, &f.entities, "entity", "ID", "only events on this object, a user, channel, file, workspace... (one)")
+	}
+	listVar(fs, &f.excludes, "exclude-action", "NAME", "leave out the events of these actions, filtered on our side (they still cost their share of each page)")
 	optionalIntVar(fs, &f.limit, "limit", 1, auditlogs.MaxLimit, "entries per page to ask for, `N` from 1 to 9999 (default 9999: the fewest calls)")
 }
 

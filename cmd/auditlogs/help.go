@@ -253,6 +253,8 @@ func placeholder(f *flag.Flag) (string, string) {
 		return "TIME", usage
 	case *formatValue:
 		return v.placeholder(), usage
+	case *listValue:
+		return v.placeholder(), usage
 	}
 	if strings.Contains(f.Usage, "`") {
 		return name, usage
