@@ -705,3 +705,42 @@ func TestOutputErrorIsNotNetwork(t *testing.T) {
 		}
 	}
 }
+
+// TestDebugLogsInLogFormat: with --debug and a --log-format logger (as tail
+// makes it), the client's debug records come in that format, not as text
+// lines in a JSON stream.
+func TestDebugLogsInLogFormat(t *testing.T) {
+	t.Parallel()
+	_, vars := newServer(t, 10, auditlogstest.WithFaults(auditlogstest.Faults{ServerError: 1, FirstN: 1}))
+	for _, debug := range []bool{true, false} {
+		var stderr bytes.Buffer
+		red := &redactor{w: &stderr}
+		e := &env{stdout: &bytes.Buffer{}, stderr: red, getenv: func(k string) string { return vars[k] }, redact: red}
+		g := &globalFlags{debug: debug, timeout: time.Minute, retries: 2, set: map[string]bool{}}
+		g.opsLog = opsLogger(red, "json", debug)
+		ci, code := newClient(e, g, true)
+		if code != 0 {
+			t.Fatalf("newClient: exit %d: %s", code, stderr.String())
+		}
+		if _, err := ci.Actions(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		ci.close()
+		debugLines := 0
+		for _, line := range strings.Split(stderr.String(), "\n") {
+			if line == "" {
+				continue
+			}
+			var rec map[string]any
+			if err := json.Unmarshal([]byte(line), &rec); err != nil {
+				t.Fatalf("debug %v: not a JSON record: %q", debug, line)
+			}
+			if rec["level"] == "DEBUG" {
+				debugLines++
+			}
+		}
+		if (debugLines > 0) != debug {
+			t.Errorf("debug %v: %d debug records in %q", debug, debugLines, stderr.String())
+		}
+	}
+}

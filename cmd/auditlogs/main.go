@@ -22,7 +22,7 @@
 // another endpoint or organization (tail), 130 interrupted by SIGINT and
 // 143 by SIGTERM (logs, drift, schemas, actions; tail exits 0 on the first
 // SIGINT or SIGTERM, and reopens --out on SIGHUP).
-// Run "auditlogs help" and "auditlogs <command> --help" for the details.
+// Run "auditlogs help" and "auditlogs help COMMAND" for the details.
 package main
 
 import (

@@ -328,7 +328,7 @@ func cleanCopy(t *testing.T, src string) string {
 	t.Helper()
 	dir := copyRepo(t, src)
 	commitAll(t, dir)
-	if err := snapshot(dir, "HEAD"); err != nil {
+	if err := snapshot(dir, "HEAD", ""); err != nil {
 		t.Fatalf("snapshot of the copy: %v", err)
 	}
 	return dir

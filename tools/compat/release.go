@@ -116,7 +116,7 @@ func release(root, version, rev, date string, w io.Writer, ck checkers) error {
 	if err != nil {
 		return err
 	}
-	if err := snapshot(root, commit); err != nil {
+	if err := snapshot(root, commit, version); err != nil {
 		return err
 	}
 	if err := (baseline{Version: version, Date: date, Commit: commit}).write(root); err != nil {
@@ -147,7 +147,7 @@ func rebuildSnapshot(root string, w io.Writer) error {
 	if _, err := git(root, "cat-file", "-e", b.Commit+"^{commit}"); err != nil {
 		return fmt.Errorf("commit %.12s of release %s is not in this clone (a shallow clone? fetch it first): %w", b.Commit, b.Version, err)
 	}
-	if err := snapshot(root, b.Commit); err != nil {
+	if err := snapshot(root, b.Commit, b.Version); err != nil {
 		return err
 	}
 	fmt.Fprintf(w, "rebuilt %s and %s of release %s from commit %.12s\n", specSnapshot, apiSnapshot, b.Version, b.Commit)
@@ -165,11 +165,14 @@ func majorBump(prev, next string) bool {
 	return p[1] != n[1]
 }
 
-// snapshot writes the spec and the Go API of commit into release/. It works
-// on an extracted copy of the commit, so uncommitted changes never enter it;
+// snapshot writes the spec and the Go API of commit into release/, with the
+// library's Version constant set to version (unless ""), as the release
+// commit will have it: the constant's new value is then no change to the
+// next gate. It works on an extracted copy of the commit, so uncommitted
+// changes never enter it;
 // apidiff's module-mode export data holds no file paths, so the snapshot does
 // not depend on where the copy was.
-func snapshot(root, commit string) error {
+func snapshot(root, commit, version string) error {
 	tmp, err := os.MkdirTemp("", "auditlogs-release-")
 	if err != nil {
 		return err
@@ -177,6 +180,11 @@ func snapshot(root, commit string) error {
 	defer os.RemoveAll(tmp)
 	if err := extract(root, commit, tmp); err != nil {
 		return err
+	}
+	if name, err := findVersion(tmp); err == nil && version != "" {
+		if err := writeVersion(filepath.Join(tmp, name), version); err != nil {
+			return err
+		}
 	}
 	if err := os.MkdirAll(filepath.Join(root, releaseDir), 0o755); err != nil {
 		return err
