@@ -230,21 +230,21 @@ func prepareFlags(fs *flag.FlagSet) *parseState {
 // once, and a bad value's error is recorded for the message.
 type onceValue struct {
 	flag.Value
-	name  string // the flag first given
+	name  string // the flag's name
 	list  bool
-	given bool
+	given string // the name it was given under (an alias's, maybe), "" if not yet
 	raw   string
 	ps    *parseState
 }
 
 func (o *onceValue) set(name, s string) error {
-	if o.given && !o.list {
-		return o.ps.fail(name, s, &givenTwiceError{first: o.name, second: name, v1: o.raw, v2: s})
+	if o.given != "" && !o.list {
+		return o.ps.fail(name, s, &givenTwiceError{first: o.given, second: name, v1: o.raw, v2: s})
 	}
 	if err := o.Value.Set(s); err != nil {
 		return o.ps.fail(name, s, err)
 	}
-	o.given, o.raw, o.name = true, s, name
+	o.given, o.raw = name, s
 	return nil
 }
 

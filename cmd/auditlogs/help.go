@@ -18,6 +18,7 @@ var helpSpec = cmdSpec{
 	synopsis: "[COMMAND]",
 	about: `Print the list of commands, or the help of COMMAND (the same as
 'auditlogs COMMAND --help').`,
+	exits: "0 success, 2 usage error (such as an unknown command)",
 	examples: `  auditlogs help
   auditlogs help logs`,
 }
