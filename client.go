@@ -22,8 +22,9 @@ import (
 	"github.com/slackaudit/auditlogs/internal/ratelimit"
 )
 
-// Version is the library's version, sent in the User-Agent header.
-const Version = "0.1.0"
+// Version is the library's version, sent in the User-Agent header: the last
+// release's, which .ci/release writes here.
+const Version = "1.0.0"
 
 // DefaultBaseURL is where the API lives.
 const DefaultBaseURL = "https://api.slack.com/audit/v1/"
@@ -212,7 +213,7 @@ func checkPlainHTTP(base string, allowed bool) error {
 		return nil
 	}
 	return fmt.Errorf("%w: base URL %q is plain http to %s, which is not a loopback address: the token would cross the network "+
-		"in clear; use https, or WithPlainHTTP(true) for a test setup", ErrInvalidOption, base, u.Hostname())
+		"in clear; use https, or WithPlainHTTP(true) for a test setup", ErrPlainHTTP, base, u.Hostname())
 }
 
 // isLoopback reports whether host names this machine: localhost, or a

@@ -31,6 +31,10 @@ var (
 	ErrNoToken = errors.New("auditlogs: no token: /logs needs a user token (xoxp-...) with the auditlogs:read scope")
 	// ErrInvalidOption: an Option passed to New is out of bounds.
 	ErrInvalidOption = errors.New("auditlogs: invalid option")
+	// ErrPlainHTTP: New refused a plain http base URL to a host that is not
+	// this machine, where the token would cross the network in clear (see
+	// WithPlainHTTP). It matches ErrInvalidOption too.
+	ErrPlainHTTP = fmt.Errorf("%w: plain http to another machine", ErrInvalidOption)
 	// ErrInvalidParams: the request's parameters are out of bounds; nothing
 	// was sent.
 	ErrInvalidParams = errors.New("auditlogs: invalid parameters")

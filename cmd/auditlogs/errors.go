@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -36,9 +38,13 @@ func explain(err error, cl *clientInfo) (string, int) {
 	if apiErr != nil {
 		status = " (" + statusText(apiErr) + ")"
 	}
+	var outErr *outputError
 	switch {
 	case errors.Is(err, context.Canceled):
 		return "interrupted", exitInterrupted
+	case errors.As(err, &outErr):
+		// Before the network cases: a disk's errno is a net.Error too.
+		return "cannot write the output: " + pathErr(outErr.err).Error(), exitError
 	case errors.Is(err, auditlogs.ErrUnauthorized):
 		if cl != nil && cl.anonymous {
 			return "the server wants a token for this" + status + ": set SLACK_AUDIT_TOKEN or use --token-file FILE (or try --demo).", exitError
@@ -128,11 +134,10 @@ func statusText(e *auditlogs.APIError) string {
 	if e.Code != "" {
 		return fmt.Sprintf("%d %s", e.StatusCode, e.Code)
 	}
-	msg := trimPrefix(e.Error())
-	if i := strings.Index(msg, " (retry after"); i >= 0 {
-		msg = msg[:i]
+	if text := http.StatusText(e.StatusCode); text != "" {
+		return fmt.Sprintf("%d %s", e.StatusCode, strings.ToLower(text))
 	}
-	return msg
+	return strconv.Itoa(e.StatusCode)
 }
 
 // trimPrefix removes the "auditlogs: " prefixes the library's errors carry
