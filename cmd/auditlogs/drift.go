@@ -129,10 +129,6 @@ func runDrift(ctx context.Context, e *env, args []string) int {
 		prog := newProgress(ci, e.stderr, false)
 		_, err := pull(ctx, ci, p, *maxEntries, &driftWriter{c: c}, prog)
 		prog.done()
-		if bad := (*badEntry)(nil); errors.As(err, &bad) {
-			fmt.Fprintf(e.stderr, "auditlogs: %v\n", bad)
-			return exitError
-		}
 		if err != nil {
 			return reportError(e, err, ci)
 		}

@@ -36,7 +36,10 @@ func explain(err error, cl *clientInfo) (string, int) {
 	if apiErr != nil {
 		status = " (" + statusText(apiErr) + ")"
 	}
+	var bad *badEntry
 	switch {
+	case errors.As(err, &bad): // an event /logs sent that the command cannot use
+		return bad.Error(), exitError
 	case errors.Is(err, context.Canceled):
 		return "interrupted", exitInterrupted
 	case errors.Is(err, auditlogs.ErrUnauthorized):

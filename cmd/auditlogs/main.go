@@ -4,6 +4,7 @@
 //	auditlogs logs      print events once, newest first (jsonl, table or csv)
 //	auditlogs tail      collect events continuously, crash-safe, resumable
 //	auditlogs drift     report what events carry that the spec does not describe
+//	auditlogs verify    prove that collected files hold every event of a range once
 //	auditlogs status    a tail's lag, progress and last error: a health check
 //	auditlogs schemas   the object types the API knows and their fields
 //	auditlogs actions   the action names the API knows, by category
@@ -81,6 +82,7 @@ func init() {
 		{"logs", "print audit events once, newest first", runLogs},
 		{"tail", "collect audit events continuously, resuming after a restart", runTail},
 		{"drift", "report what audit events carry that the spec does not describe", runDrift},
+		{"verify", "prove that collected files hold every event of a range exactly once", runVerify},
 		{"status", "report a tail collector's lag and last error from its state (a health check)", runStatus},
 		{"schemas", "list the object types the API knows and their fields", runSchemas},
 		{"actions", "list the action names the API knows, by category", runActions},
@@ -173,7 +175,8 @@ Exit codes:
   0    success (tail: also when stopped by SIGINT or SIGTERM)
   1    runtime or API error: refused token, network, Slack, files
   2    usage error: bad flag or value, unknown command, no token
-  3    drift: found something the spec does not describe
+  3    drift: found something the spec does not describe;
+       verify: events missing, duplicated, extra or unparsable
   4    status: the collector lags more than --max-lag
   5    status: the state file is missing or unreadable
   6    tail: the state was collected from another endpoint or organization
