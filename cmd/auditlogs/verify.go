@@ -17,6 +17,7 @@ import (
 	"github.com/klauspost/compress/gzip"
 
 	"github.com/slackaudit/auditlogs"
+	"github.com/slackaudit/auditlogs/internal/jsonsplit"
 )
 
 // exitIncomplete is verify's exit code when the files do not hold exactly
@@ -211,35 +212,36 @@ func newVerifier(oldest, latest int64, f *filterFlags) *verifier {
 
 // event is what verify reads from an event.
 type event struct {
+	raw    []byte
 	id     []byte // the id's JSON string, quotes included
 	date   int64
 	action string
-	actor  json.RawMessage
-	entity json.RawMessage
 }
 
 // parseEvent reads one event; ok is false unless it is a JSON object with a
 // string id and an integer date_create.
 func parseEvent(line []byte) (ev event, ok bool) {
-	var m struct {
-		ID         json.RawMessage `json:"id"`
-		DateCreate json.RawMessage `json:"date_create"`
-		Action     json.RawMessage `json:"action"`
-		Actor      json.RawMessage `json:"actor"`
-		Entity     json.RawMessage `json:"entity"`
+	// The first lookup also checks that the line is one valid JSON object.
+	s, e, found := jsonsplit.Lookup(line, "id")
+	if !found || line[s] != '"' || e-s < 3 {
+		return ev, false // no id, not a string, or an empty one
 	}
-	if len(line) == 0 || line[0] != '{' || json.Unmarshal(line, &m) != nil {
+	ev = event{raw: line, id: line[s:e]}
+	if s, e, found = jsonsplit.Lookup(line, "date_create"); !found {
 		return ev, false
 	}
-	if len(m.ID) < 3 || m.ID[0] != '"' {
-		return ev, false // not a string, or an empty one
-	}
-	date, err := strconv.ParseInt(string(m.DateCreate), 10, 64)
+	date, err := strconv.ParseInt(string(line[s:e]), 10, 64)
 	if err != nil {
 		return ev, false
 	}
-	ev = event{id: m.ID, date: date, actor: m.Actor, entity: m.Entity}
-	_ = json.Unmarshal(m.Action, &ev.action) // not a string: matches no --action
+	ev.date = date
+	if s, e, found = jsonsplit.Lookup(line, "action"); found && line[s] == '"' {
+		if text := line[s+1 : e-1]; jsonsplit.SimpleText(text) {
+			ev.action = string(text)
+		} else {
+			_ = json.Unmarshal(line[s:e], &ev.action)
+		}
+	} // not a string: matches no --action
 	return ev, true
 }
 
@@ -255,28 +257,22 @@ func (v *verifier) matches(ev *event) bool {
 	if slices.Contains(v.exclude, ev.action) {
 		return false
 	}
-	if v.actor != "" {
-		var a struct {
-			User struct {
-				ID string `json:"id"`
-			} `json:"user"`
-		}
-		if json.Unmarshal(ev.actor, &a) != nil || a.User.ID != v.actor {
-			return false
-		}
+	if v.actor != "" && stringAt(ev.raw, "actor", "user", "id") != v.actor {
+		return false
 	}
-	if v.entity != "" {
-		var ent map[string]json.RawMessage
-		var typ string
-		var payload struct {
-			ID string `json:"id"`
-		}
-		if json.Unmarshal(ev.entity, &ent) != nil || json.Unmarshal(ent["type"], &typ) != nil ||
-			json.Unmarshal(ent[typ], &payload) != nil || payload.ID != v.entity {
-			return false
-		}
+	if v.entity != "" && stringAt(ev.raw, "entity", stringAt(ev.raw, "entity", "type"), "id") != v.entity {
+		return false
 	}
 	return true
+}
+
+// stringAt returns the string at path in the JSON object data, or "".
+func stringAt(data []byte, path ...string) string {
+	var str string
+	if s, e, found := jsonsplit.Lookup(data, path...); found {
+		_ = json.Unmarshal(data[s:e], &str)
+	}
+	return str
 }
 
 // readFrom reads one --from file ("-": stdin), plain or gzip.

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"compress/gzip"
 	"encoding/json"
@@ -371,4 +372,20 @@ func TestVerifyBadEventFromSlack(t *testing.T) {
 	if r.code != 1 || !strings.Contains(r.stderr, "event 2 from /logs: no string id") || r.stdout != "" {
 		t.Errorf("exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
 	}
+}
+
+// BenchmarkVerifyRead measures reading a collection's file: the events a
+// second and the bytes an event verify keeps.
+func BenchmarkVerifyRead(b *testing.B) {
+	entries := auditlogstest.Synthetic(20000, 1)
+	data := []byte(joinLines(entries))
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		v := newVerifier(0, 1<<40, &filterFlags{})
+		if err := v.readLines(bufio.NewReader(bytes.NewReader(data)), "bench"); err != nil || v.fileEvents != len(entries) {
+			b.Fatal(err, v.fileEvents)
+		}
+	}
+	b.ReportMetric(float64(b.N*len(entries))/b.Elapsed().Seconds(), "events/s")
 }
