@@ -134,8 +134,11 @@ func runVerify(ctx context.Context, e *env, args []string) int {
 	defer ci.close()
 
 	v := newVerifier(oldest.t.Unix(), latest.t.Unix(), &f)
+	prog := newProgress(ci, e.stderr, false)
 	for _, name := range from {
+		prog.show("reading --from " + name)
 		if err := v.readFrom(e, name); err != nil {
+			prog.done()
 			fmt.Fprintf(e.stderr, "auditlogs: cannot read --from %s: %v\n", quoteArg(name), err)
 			return exitError
 		}
@@ -144,7 +147,6 @@ func runVerify(ctx context.Context, e *env, args []string) int {
 		Oldest: oldest.t, Latest: latest.t, Limit: f.limit,
 		Action: f.action, Actor: f.actor, Entity: f.entity, ExcludeActions: strings.Join(f.excluded(), ","),
 	}
-	prog := newProgress(ci, e.stderr, false)
 	err := v.pullAPI(ctx, ci, p, prog)
 	prog.done()
 	if err != nil {

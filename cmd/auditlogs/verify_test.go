@@ -138,6 +138,15 @@ func TestVerify(t *testing.T) {
 				fx.file(t, "audit.jsonl.1.gz", true, raws(in[100:250])...),
 			}
 		}, nil, 0, verifyOut{Complete: true, APIEvents: len(in), FileEvents: len(in)}},
+		{"clean, a gzip file of two members (cat a.gz b.gz)", func(t *testing.T) []string {
+			a := fx.file(t, "a.gz", true, raws(in[:200])...)
+			b := fx.file(t, "b.gz", true, raws(in[200:])...)
+			ab := filepath.Join(fx.dir, "ab")
+			if err := os.WriteFile(ab, append(readFile(t, a), readFile(t, b)...), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			return []string{ab}
+		}, nil, 0, verifyOut{Complete: true, APIEvents: len(in), FileEvents: len(in)}},
 		{"missing", func(t *testing.T) []string {
 			return []string{fx.file(t, "a.jsonl", false, raws(without(0, 42, len(in)-1))...)}
 		}, nil, 3, verifyOut{APIEvents: len(in), FileEvents: len(in) - 3, MissingCount: 3,
@@ -221,6 +230,15 @@ func TestVerify(t *testing.T) {
 			}
 		})
 	}
+}
+
+func readFile(t *testing.T, name string) []byte {
+	t.Helper()
+	data, err := os.ReadFile(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
 }
 
 func hex2(c byte) string {
