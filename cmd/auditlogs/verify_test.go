@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/slackaudit/auditlogs/auditlogstest"
+	"github.com/slackaudit/auditlogs/internal/jsonsplit"
 )
 
 // verifyOut is verify's --format json output, as a script reads it: written
@@ -406,4 +407,36 @@ func BenchmarkVerifyRead(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.N*len(entries))/b.Elapsed().Seconds(), "events/s")
+}
+
+// FuzzParseEvent: a line of a --from file is untrusted. parseEvent never
+// panics, and what it accepts encoding/json reads the same way.
+func FuzzParseEvent(f *testing.F) {
+	for _, e := range auditlogstest.Synthetic(20, 1) {
+		f.Add([]byte(e))
+	}
+	for _, s := range []string{`{"id":"a","date_create":1}`, `{"id":"\u0061","date_create":-1,"action":"x"}`, `{"id":"a","date_create":1.5}`,
+		`{"id":"a","id":7,"date_create":1}`, `{"id":"a","date_create":1} x`, `[]`, `{"id":"","date_create":1}`, `{"id":"a","date_create":1,"action":"\u00e9"}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, line []byte) {
+		ev, ok := parseEvent(line)
+		if !ok {
+			return
+		}
+		var m struct {
+			ID         string `json:"id"`
+			DateCreate int64  `json:"date_create"`
+		}
+		if !json.Valid(line) || json.Unmarshal(line, &m) != nil {
+			t.Fatalf("accepted %q, which encoding/json does not read", line)
+		}
+		if m.ID == "" || m.ID != idText(string(ev.id)) || m.DateCreate != ev.date {
+			t.Fatalf("%q: id %q date %d, encoding/json reads %q %d", line, ev.id, ev.date, m.ID, m.DateCreate)
+		}
+		var action string
+		if s, e, found := jsonsplit.Lookup(line, "action"); found && line[s] == '"' && json.Unmarshal(line[s:e], &action) == nil && action != ev.action {
+			t.Fatalf("%q: action %q, want %q", line, ev.action, action)
+		}
+	})
 }
