@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -164,20 +163,12 @@ func runDrift(ctx context.Context, e *env, args []string) int {
 // checkFile checks the events of the --from file name ("-": stdin) and
 // returns 0, or an exit code after a message.
 func checkFile(e *env, c *drift.Checker, name string) int {
-	var r io.Reader = e.stdin
-	if name != "-" {
-		f, err := os.Open(name)
-		if err != nil {
-			var pe *os.PathError
-			if errors.As(err, &pe) {
-				err = pe.Err
-			}
-			fmt.Fprintf(e.stderr, "auditlogs: cannot read --from %s: %v\n", quoteArg(name), err)
-			return exitError
-		}
-		defer f.Close()
-		r = f
+	r, closeFile, err := openFrom(e, name)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "auditlogs: cannot read --from %s: %v\n", quoteArg(name), err)
+		return exitError
 	}
+	defer closeFile()
 	if err := c.CheckLines(r); err != nil {
 		msg := err.Error()
 		var le *drift.LineError

@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -279,19 +278,11 @@ func stringAt(data []byte, path ...string) string {
 
 // readFrom reads one --from file ("-": stdin), plain or gzip.
 func (v *verifier) readFrom(e *env, name string) error {
-	var r io.Reader = e.stdin
-	if name != "-" {
-		f, err := os.Open(name)
-		if err != nil {
-			var pe *os.PathError
-			if errors.As(err, &pe) {
-				err = pe.Err
-			}
-			return err
-		}
-		defer f.Close()
-		r = f
+	r, closeFile, err := openFrom(e, name)
+	if err != nil {
+		return err
 	}
+	defer closeFile()
 	br := bufio.NewReaderSize(r, 256<<10)
 	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
 		zr, err := gzip.NewReader(br)
