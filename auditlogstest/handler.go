@@ -272,7 +272,8 @@ func (a *api) GetLogs(w http.ResponseWriter, r *http.Request, params gen.GetLogs
 			pagePool.Put(bp)
 		}
 	}()
-	buf := append((*bp)[:0], pagePrefix...)
+	prefix := s.pagePrefix()
+	buf := append((*bp)[:0], prefix...)
 	n, last, more := 0, -1, false
 	if !f.selective() {
 		if start < end {
@@ -324,7 +325,7 @@ func (a *api) GetLogs(w http.ResponseWriter, r *http.Request, params gen.GetLogs
 	*bp = buf
 
 	if d.resetMidBody {
-		s.writePartial(w, buf, len(pagePrefix)+(entriesEnd-len(pagePrefix))/2)
+		s.writePartial(w, buf, len(prefix)+(entriesEnd-len(prefix))/2)
 		return
 	}
 	// Counted before the write, so that a client that has read the whole
@@ -335,7 +336,19 @@ func (a *api) GetLogs(w http.ResponseWriter, r *http.Request, params gen.GetLogs
 	}
 }
 
-const pagePrefix = `{"ok":true,"entries":[`
+// The openings of a /logs page: Slack's, and the one WithOK(true) asks for.
+const (
+	pagePrefix   = `{"entries":[`
+	pagePrefixOK = `{"ok":true,"entries":[`
+)
+
+// pagePrefix returns the opening of the server's /logs pages (see WithOK).
+func (s *Server) pagePrefix() string {
+	if s.cfg.okField {
+		return pagePrefixOK
+	}
+	return pagePrefix
+}
 
 // pagePool recycles page buffers: a page of 9999 entries is several MB.
 var pagePool = sync.Pool{New: func() any { b := make([]byte, 0, 64<<10); return &b }}

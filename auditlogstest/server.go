@@ -115,6 +115,7 @@ type config struct {
 	liveNow        func() time.Time // WithLive
 	liveLag        time.Duration
 	liveEvery      time.Duration
+	okField        bool // WithOK
 }
 
 // WithToken sets the token /logs accepts as "Authorization: Bearer <token>".
@@ -168,6 +169,16 @@ func WithRetryAfterDate(on bool) Option { return func(c *config) { c.retryAfterD
 // request asks for (Slack may return fewer entries than limit). The default is
 // DefaultMaxLimit (9999); n <= 0 means the default.
 func WithMaxLimit(n int) Option { return func(c *config) { c.maxLimit = n } }
+
+// WithOK(true) makes /logs pages start with "ok":true, as in
+// {"ok":true,"entries":[...],"response_metadata":{...}}: the layout of
+// Slack's Web API, which the fake used before it followed the Audit Logs
+// API. The default, WithOK(false), lays pages out as Slack's Audit Logs API
+// does: {"entries":[...],"response_metadata":{"next_cursor":"..."}}, with
+// no "ok" member. A client should accept both, since success is decided by
+// the HTTP status alone. /schemas and /actions have no "ok" member either
+// way, as Slack sends them.
+func WithOK(on bool) Option { return func(c *config) { c.okField = on } }
 
 // WithLatency delays every response by d (the default is 0), on top of any
 // Faults.Slow delay.

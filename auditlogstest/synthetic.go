@@ -367,7 +367,7 @@ var templates = []template{
 	{"sessions_reset_by_anomaly", 2, func(g *synthGen, e *event) {
 		u := e.actor
 		bySlack(e)
-		e.action = "user_sessions_reset_by_anomaly_event_response"
+		e.action = "user_logout_compromised"
 		g.userEntity(e, u)
 	}},
 	{"session_invalidated_by_security", 1, func(g *synthGen, e *event) {
@@ -439,7 +439,7 @@ var templates = []template{
 		e.details = obj{{"url_private", "https://files.slack.com/files-pri/" + orgID + "-" + e.entityID + "/download"}}
 	}},
 	{"channel_created", 10, func(g *synthGen, e *event) {
-		e.action = pick(g.r, []string{"channel_created", "public_channel_created", "private_channel_created"})
+		e.action = pick(g.r, []string{"public_channel_created", "private_channel_created", "public_channel_archive"})
 		g.channelEntity(e)
 	}},
 	{"private_channel_converted_to_public", 3, func(g *synthGen, e *event) {
@@ -533,10 +533,10 @@ var templates = []template{
 	}},
 	{"subteam", 4, func(g *synthGen, e *event) {
 		g.asAdmin(e)
-		e.action = pick(g.r, []string{"subteam_created", "subteam_members_updated"})
+		e.action = pick(g.r, []string{"usergroup_updated", "user_added_to_usergroup"})
 		ug := pick(g.r, usergroups)
 		g.setEntity(e, "usergroup", ug[0].v.(string), ug)
-		if e.action == "subteam_members_updated" {
+		if e.action == "user_added_to_usergroup" {
 			e.details = obj{{"added_user_count", g.r.intn(5) + 1}, {"removed_user_count", g.r.intn(2)}}
 		}
 	}},
@@ -570,13 +570,13 @@ var templates = []template{
 		g.setEntity(e, "huddle", id, obj{{"id", id}, {"date_start", start}, {"date_end", end}, {"participants", append([]string{e.actor.id}, g.someUsers(1+g.r.intn(4))...)}})
 	}},
 	{"list", 3, func(g *synthGen, e *event) {
-		e.action = pick(g.r, []string{"list_created", "list_deleted"})
+		e.action = pick(g.r, []string{"permissions_assigned", "permissions_removed"})
 		id := slackID(g.r, "F0", 9)
 		g.setEntity(e, "list", id, obj{{"id", id}})
 	}},
 	{"function", 2, func(g *synthGen, e *event) {
 		g.asAdmin(e)
-		e.action = "function_distribution_permission_changed"
+		e.action = "function_distribution_permission_set"
 		id := slackID(g.r, "Fn0", 8)
 		g.setEntity(e, "function", id, obj{{"id", id}, {"app_id", apps[6].id}, {"callback_id", "create_issue"}})
 		e.details = obj{{"permission_type", "named_entities"}, {"user_ids", g.someUsers(2)}}
@@ -598,15 +598,20 @@ var templates = []template{
 	}},
 	{"legal_hold", 1, func(g *synthGen, e *event) {
 		g.asAdmin(e)
-		e.action = pick(g.r, []string{"legal_hold_policy_created", "legal_hold_policy_entities_added", "legal_hold_policy_released"})
+		// The recorded /actions answer names no legal hold action: its
+		// permissions_* actions stand for a policy's custodians changing.
+		e.action = "permissions_assigned"
+		if g.r.intn(3) == 1 {
+			e.action = "permissions_removed"
+		}
 		id := slackID(g.r, "LH0", 8)
 		g.setEntity(e, "legal_hold_policy", id, obj{{"id", id}, {"name", "Globex litigation 2025"}})
-		if e.action == "legal_hold_policy_entities_added" {
+		if e.action == "permissions_assigned" {
 			e.details = obj{{"user_ids", g.someUsers(3)}, {"policy_name", "Globex litigation 2025"}}
 		}
 	}},
 	{"external_auth_oauth2_token", 2, func(g *synthGen, e *event) {
-		e.action = "external_auth_token_fetched"
+		e.action = "workflow_app_token_preserved"
 		id := g.r.between(1<<33, 1<<45)
 		scopes := any([]string{"openid", "email", "https://www.googleapis.com/auth/drive.readonly"})
 		if g.r.chance(0.5) {
@@ -660,7 +665,7 @@ var templates = []template{
 	}},
 	{"salesforce_record", 2, func(g *synthGen, e *event) {
 		// An entity type Slack has not documented (yet): clients must keep it.
-		e.action = "salesforce_record_viewed"
+		e.action = "record_shared"
 		id := "0015g00000" + slackID(g.r, "", 5) + "AAB"
 		g.setEntity(e, "salesforce_record", id, obj{{"id", id}, {"object_type", "Account"}, {"name", pick(g.r, []string{"Globex Corporation", "Initech", "Umbrella Corp"})}, {"org_id", "00D5g000004abcdEAA"}, {"fields_viewed", []string{"Name", "AnnualRevenue", "Owner"}}})
 		viaApp(e, apps[7])
@@ -723,8 +728,8 @@ func (g *synthGen) encode(b []byte, e *event, date int64, i int) ([]byte, record
 	return appendValue(b, o), rec
 }
 
-// LogsBody returns a GET /logs answer holding entries and nextCursor, as the
-// fake serves one: for tests and benchmarks that decode a page without a
+// LogsBody returns a GET /logs answer holding entries and nextCursor, laid
+// out as Slack and the fake (by default) serve one: for tests and benchmarks that decode a page without a
 // server.
 func LogsBody(entries []json.RawMessage, nextCursor string) []byte {
 	size := len(pagePrefix) + 64 + len(nextCursor)

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -128,10 +127,6 @@ func runDrift(ctx context.Context, e *env, args []string) int {
 		prog := newProgress(ci, e.stderr, false)
 		_, err := pull(ctx, ci, calls, maxEntries, &driftWriter{c: c}, prog)
 		prog.done()
-		if bad := (*badEntry)(nil); errors.As(err, &bad) {
-			fmt.Fprintf(e.stderr, "auditlogs: %v\n", bad)
-			return exitError
-		}
 		if err != nil {
 			return reportError(e, err, ci)
 		}
@@ -167,20 +162,12 @@ func runDrift(ctx context.Context, e *env, args []string) int {
 // checkFile checks the events of the --from file name ("-": stdin) and
 // returns 0, or an exit code after a message.
 func checkFile(e *env, c *drift.Checker, name string) int {
-	var r io.Reader = e.stdin
-	if name != "-" {
-		f, err := os.Open(name)
-		if err != nil {
-			var pe *os.PathError
-			if errors.As(err, &pe) {
-				err = pe.Err
-			}
-			fmt.Fprintf(e.stderr, "auditlogs: cannot read --from %s: %v\n", quoteArg(name), err)
-			return exitError
-		}
-		defer f.Close()
-		r = f
+	r, closeFile, err := openFrom(e, name)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "auditlogs: cannot read --from %s: %v\n", quoteArg(name), err)
+		return exitError
 	}
+	defer closeFile()
 	if err := c.CheckLines(r); err != nil {
 		msg := err.Error()
 		var le *drift.LineError

@@ -39,7 +39,10 @@ func explain(err error, cl *clientInfo) (string, int) {
 		status = " (" + statusText(apiErr) + ")"
 	}
 	var outErr *outputError
+	var bad *badEntry
 	switch {
+	case errors.As(err, &bad): // an event /logs sent that the command cannot use
+		return bad.Error(), exitError
 	case errors.Is(err, context.Canceled):
 		return "interrupted", exitInterrupted
 	case errors.As(err, &outErr):

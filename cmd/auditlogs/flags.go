@@ -500,7 +500,7 @@ func (l *listValue) Set(s string) error {
 	for part := range strings.SplitSeq(s, ",") {
 		part = strings.TrimSpace(part)
 		if part == "" {
-			return errors.New("an empty name: give names separated by commas, such as user_login,user_logout")
+			return fmt.Errorf("an empty %s: give %s", strings.ToLower(l.item), l.placeholder())
 		}
 		*l.p = append(*l.p, part)
 	}

@@ -113,7 +113,8 @@ Exit codes:
   0    success (tail: also when stopped by SIGINT or SIGTERM)
   1    runtime or API error: refused token, network, Slack, files
   2    usage error: bad flag or value, unknown command, no token
-  3    drift: found something the spec does not describe
+  3    drift: found something the spec does not describe;
+       verify: events missing, duplicated, extra or unparsable
   4    status: the collector lags more than --max-lag
   5    status: the state file is missing or unreadable
   6    tail: the state was collected from another endpoint or organization

@@ -4,6 +4,7 @@
 //	auditlogs logs      print events once, newest first (json, table or csv)
 //	auditlogs tail      collect events continuously, crash-safe, resumable
 //	auditlogs drift     report what events carry that the spec does not describe
+//	auditlogs verify    prove that collected files hold every event of a range once
 //	auditlogs status    a tail's lag, progress and last error: a health check
 //	auditlogs schemas   the object types the API knows and their fields
 //	auditlogs actions   the action names the API knows, by category
@@ -93,6 +94,7 @@ func init() {
 		{"logs", "print audit events once, newest first", runLogs},
 		{"tail", "collect audit events continuously, resuming after a restart", runTail},
 		{"drift", "report what audit events carry that the spec does not describe", runDrift},
+		{"verify", "prove that collected files hold every event of a range exactly once", runVerify},
 		{"status", "report a tail collector's lag and last error from its state (a health check)", runStatus},
 		{"schemas", "list the object types the API knows and their fields", runSchemas},
 		{"actions", "list the action names the API knows, by category", runActions},

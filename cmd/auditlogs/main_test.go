@@ -442,7 +442,7 @@ func TestHelp(t *testing.T) {
 			t.Errorf("%q: exit %d, %q", args, r.code, r.stdout)
 		}
 	}
-	for _, cmd := range []string{"logs", "tail", "schemas", "actions", "version"} {
+	for _, cmd := range []string{"logs", "tail", "verify", "schemas", "actions", "version"} {
 		for _, args := range [][]string{{cmd, "--help"}, {"help", cmd}} {
 			r := runCLI(t, nil, args...)
 			if r.code != 0 || !strings.Contains(r.stdout, "Usage:\n  auditlogs "+cmd) || r.stderr != "" {
