@@ -174,17 +174,17 @@ type filter struct {
 func (f *filter) selective() bool { return f.actions != nil || f.actor != "" || f.entity != "" }
 
 func (f *filter) match(rec *record) bool {
-	if f.actor != "" && rec.actor != f.actor {
+	if f.actor != "" && rec.Actor != f.actor {
 		return false
 	}
-	if f.entity != "" && rec.entity != f.entity {
+	if f.entity != "" && rec.Entity != f.entity {
 		return false
 	}
 	if f.actions == nil {
 		return true
 	}
 	for _, a := range f.actions {
-		if rec.action == a {
+		if rec.Action == a {
 			return true
 		}
 	}
@@ -240,14 +240,14 @@ func (a *api) GetLogs(w http.ResponseWriter, r *http.Request, params gen.GetLogs
 			return
 		}
 		start = max(start, sort.Search(len(recs), func(i int) bool {
-			return recs[i].date < date || recs[i].date == date && recs[i].id < id
+			return recs[i].Date < date || recs[i].Date == date && recs[i].ID < id
 		}))
 	}
 	if f.hasLatest {
-		start = max(start, sort.Search(len(recs), func(i int) bool { return recs[i].date <= f.latest }))
+		start = max(start, sort.Search(len(recs), func(i int) bool { return recs[i].Date <= f.latest }))
 	}
 	if f.hasOldest {
-		end = sort.Search(len(recs), func(i int) bool { return recs[i].date < f.oldest })
+		end = sort.Search(len(recs), func(i int) bool { return recs[i].Date < f.oldest })
 	}
 
 	// The page is the same for the same position, limit and filters: with
@@ -283,7 +283,7 @@ func (a *api) GetLogs(w http.ResponseWriter, r *http.Request, params gen.GetLogs
 				if i > start {
 					buf = append(buf, ',')
 				}
-				buf = append(buf, recs[i].raw...)
+				buf = append(buf, recs[i].Raw...)
 			}
 			n = last - start + 1
 		}
@@ -300,7 +300,7 @@ func (a *api) GetLogs(w http.ResponseWriter, r *http.Request, params gen.GetLogs
 			if n > 0 {
 				buf = append(buf, ',')
 			}
-			buf = append(buf, rec.raw...)
+			buf = append(buf, rec.Raw...)
 			n++
 			last = i
 		}
@@ -310,7 +310,7 @@ func (a *api) GetLogs(w http.ResponseWriter, r *http.Request, params gen.GetLogs
 	switch {
 	case more:
 		buf = append(buf, `,"response_metadata":{"next_cursor":"`...)
-		buf = appendCursor(buf, recs[last].date, recs[last].id)
+		buf = appendCursor(buf, recs[last].Date, recs[last].ID)
 		buf = append(buf, `"}`...)
 	default:
 		// The last page: Slack marks it in three ways, all of which occur.

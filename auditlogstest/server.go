@@ -2,9 +2,9 @@ package auditlogstest
 
 import (
 	"bytes"
-	"cmp"
 	"encoding/json"
 	"fmt"
+	"github.com/slackaudit/auditlogs/internal/synthetic"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -48,7 +48,7 @@ type Server struct {
 
 	faultMu    sync.Mutex
 	faults     Faults
-	faultRNG   *rng
+	faultRNG   *synthetic.RNG
 	faultCount int
 	fault5xx   atomic.Int64 // alternates 500 and 503
 
@@ -57,23 +57,7 @@ type Server struct {
 }
 
 // record is one stored entry with what the filters read from it.
-type record struct {
-	raw    json.RawMessage
-	date   int64
-	id     string
-	action string
-	actor  string // actor.user.id
-	entity string // entity[entity.type].id
-}
-
-// compareRecords orders records newest first: by date_create descending, ties
-// by id descending.
-func compareRecords(a, b record) int {
-	if c := cmp.Compare(b.date, a.date); c != 0 {
-		return c
-	}
-	return cmp.Compare(b.id, a.id)
-}
+type record = synthetic.Event
 
 // Stats counts what a Server has done. All counters start at zero.
 type Stats struct {
@@ -211,7 +195,7 @@ func NewHandler(opts ...Option) *Server {
 	case cfg.synthetic && cfg.liveNow != nil:
 		s.records = liveRecords(&s.cfg)
 	case cfg.synthetic:
-		s.records = synthesize(cfg.synthN, cfg.synthSeed)
+		s.records = synthetic.Generate(cfg.synthN, cfg.synthSeed)
 	default:
 		s.cfg.liveNow = nil // WithLive needs WithSynthetic
 		s.records = loadEntries(cfg.entries)
@@ -274,13 +258,13 @@ func (s *Server) Stats() Stats {
 func (s *Server) Entries() []json.RawMessage {
 	size := 0
 	for i := range s.records {
-		size += len(s.records[i].raw)
+		size += len(s.records[i].Raw)
 	}
 	arena := make([]byte, 0, size)
 	out := make([]json.RawMessage, len(s.records))
 	for i := range s.records {
 		start := len(arena)
-		arena = append(arena, s.records[i].raw...)
+		arena = append(arena, s.records[i].Raw...)
 		out[i] = arena[start:len(arena):len(arena)]
 	}
 	return out
@@ -297,7 +281,7 @@ func (s *Server) setFaults(f Faults) {
 		seed = 1
 	}
 	s.faultMu.Lock()
-	s.faults, s.faultRNG, s.faultCount = f, newRNG(seed), 0
+	s.faults, s.faultRNG, s.faultCount = f, synthetic.NewRNG(seed), 0
 	s.faultMu.Unlock()
 }
 
@@ -317,13 +301,13 @@ func loadEntries(entries []json.RawMessage) []record {
 		arena = append(arena, e...)
 		recs[i] = readRecord(arena[start:len(arena):len(arena)])
 	}
-	slices.SortStableFunc(recs, compareRecords)
+	slices.SortStableFunc(recs, synthetic.Compare)
 	return recs
 }
 
 // readRecord reads the filter keys of one entry, as far as its shape allows.
 func readRecord(raw json.RawMessage) record {
-	rec := record{raw: raw}
+	rec := record{Raw: raw}
 	var e struct {
 		ID         json.RawMessage `json:"id"`
 		DateCreate json.RawMessage `json:"date_create"`
@@ -334,21 +318,21 @@ func readRecord(raw json.RawMessage) record {
 	if json.Unmarshal(raw, &e) != nil {
 		return rec // not an object
 	}
-	rec.id = scalar(e.ID)
-	rec.date, _ = strconv.ParseInt(scalar(e.DateCreate), 10, 64)
-	if rec.date == 0 {
+	rec.ID = scalar(e.ID)
+	rec.Date, _ = strconv.ParseInt(scalar(e.DateCreate), 10, 64)
+	if rec.Date == 0 {
 		if f, err := strconv.ParseFloat(scalar(e.DateCreate), 64); err == nil {
-			rec.date = int64(f)
+			rec.Date = int64(f)
 		}
 	}
-	rec.action = scalar(e.Action)
+	rec.Action = scalar(e.Action)
 	var actor struct {
 		User struct {
 			ID json.RawMessage `json:"id"`
 		} `json:"user"`
 	}
 	if json.Unmarshal(e.Actor, &actor) == nil {
-		rec.actor = scalar(actor.User.ID)
+		rec.Actor = scalar(actor.User.ID)
 	}
 	var entity map[string]json.RawMessage
 	if json.Unmarshal(e.Entity, &entity) == nil {
@@ -356,7 +340,7 @@ func readRecord(raw json.RawMessage) record {
 			ID json.RawMessage `json:"id"`
 		}
 		if json.Unmarshal(entity[scalar(entity["type"])], &payload) == nil {
-			rec.entity = scalar(payload.ID)
+			rec.Entity = scalar(payload.ID)
 		}
 	}
 	return rec

@@ -10,7 +10,7 @@ import (
 	jsonv2 "github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
 
-	"github.com/slackaudit/auditlogs/auditlogstest"
+	"github.com/slackaudit/auditlogs/internal/synthetic"
 )
 
 // referenceOptions take Slack's JSON as sent, duplicate names and invalid
@@ -153,7 +153,7 @@ func FuzzSplitPage(f *testing.F) {
 }
 
 func BenchmarkSplitPage(b *testing.B) {
-	body := auditlogstest.LogsBody(auditlogstest.Synthetic(9999, 1), "dXNlcjpVMEc5V0ZYTlo=")
+	body := synthetic.Body(synthetic.Corpus(9999, 1), "dXNlcjpVMEc5V0ZYTlo=")
 	b.Run("splitter", func(b *testing.B) {
 		b.SetBytes(int64(len(body)))
 		for b.Loop() {

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"unsafe"
 
-	"github.com/slackaudit/auditlogs/auditlogstest"
+	"github.com/slackaudit/auditlogs/internal/synthetic"
 )
 
 // splitInPieces feeds body to a Splitter in pieces of step bytes, each
@@ -103,7 +103,7 @@ func TestSplitterMatchesSplitPage(t *testing.T) {
 			checkSameSplit(t, &sp, []byte(body), step)
 		}
 	}
-	page := auditlogstest.LogsBody(auditlogstest.Synthetic(300, 1), "dXNlcjpVMEc5V0ZYTlo=")
+	page := synthetic.Body(synthetic.Corpus(300, 1), "dXNlcjpVMEc5V0ZYTlo=")
 	for _, step := range []int{997, 4096, 32 << 10} {
 		checkSameSplit(t, &sp, page, step)
 	}
@@ -112,8 +112,8 @@ func TestSplitterMatchesSplitPage(t *testing.T) {
 // TestSplitterFeedsAhead: Feed splits out the entries that have arrived
 // before the body is complete, so that Finish has only the rest to do.
 func TestSplitterFeedsAhead(t *testing.T) {
-	entries := auditlogstest.Synthetic(50, 1)
-	body := auditlogstest.LogsBody(entries, "")
+	entries := synthetic.Corpus(50, 1)
+	body := synthetic.Body(entries, "")
 	var sp Splitter
 	sp.Reset()
 	half := bytes.Index(body, entries[25]) + len(entries[25])/2 // in the middle of entry 25
