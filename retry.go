@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"math/rand/v2"
 	"net/http"
 	"time"
@@ -77,14 +78,28 @@ func (p *retryPolicy) backoff(_, _ time.Duration, attempt int, resp *http.Respon
 			return d
 		}
 	}
-	ceiling := p.waitMax
-	if attempt < 32 {
-		ceiling = min(p.waitMax, p.waitMin<<attempt)
-	}
+	ceiling := backoffCeiling(p.waitMin, p.waitMax, attempt)
 	if ceiling <= 0 {
 		return 0
 	}
+	if ceiling == math.MaxInt64 {
+		return rand.N(ceiling) // ceiling+1 would overflow
+	}
 	return rand.N(ceiling + 1)
+}
+
+// backoffCeiling is min(waitMax, waitMin * 2^attempt), saturating: however
+// large attempt is, the doubling stops at waitMax and never overflows into
+// a negative (no wait at all).
+func backoffCeiling(waitMin, waitMax time.Duration, attempt int) time.Duration {
+	ceiling := waitMin
+	for range attempt {
+		if ceiling >= waitMax || ceiling > waitMax/2 {
+			return waitMax
+		}
+		ceiling *= 2
+	}
+	return min(ceiling, waitMax)
 }
 
 // readBody reads a response body of at most limit bytes into store's
