@@ -10,6 +10,7 @@ import (
 	"net/http/httptrace"
 	"net/url"
 	"runtime"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -134,9 +135,13 @@ func New(token string, opts ...Option) (*Client, error) {
 		limiter:       c.limiter,
 		now:           time.Now,
 	}
+	theirs := cfg.httpClient != nil
 	hc := cfg.httpClient
-	if hc == nil {
+	if !theirs {
 		hc = defaultHTTPClient(cfg.timeout)
+	}
+	if hc, err = httpClientFor(base, hc, theirs); err != nil {
+		return nil, err
 	}
 	c.http = &retryablehttp.Client{
 		HTTPClient:   hc,
@@ -250,7 +255,7 @@ func (c *Client) doAhead(ctx context.Context, op string, req *http.Request, stor
 	req.Header.Set("Accept-Encoding", acceptEncoding) // set by hand: the transport leaves the body compressed (gzip.go)
 	req.Header.Set("User-Agent", c.userAgent)
 	for k, v := range c.headers {
-		req.Header[k] = v
+		req.Header[k] = slices.Clone(v) // the request's own: a transport or hook may edit it
 	}
 	req.Header.Set("Authorization", "Bearer "+c.token.value)
 
@@ -308,14 +313,20 @@ func (c *Client) doAhead(ctx context.Context, op string, req *http.Request, stor
 // its URL.
 func callError(op string, err error, attempts int) error {
 	var be *bodyError
-	if errors.As(err, &be) {
+	var ue *url.Error
+	switch {
+	case errors.As(err, &be):
 		err = be.err // already says "auditlogs: ..."
-	} else {
-		var ue *url.Error
-		if errors.As(err, &ue) {
-			err = ue.Err
+		var te *TransportError
+		if errors.As(err, &te) && te.Op == "" {
+			te.Op = op
 		}
-		err = fmt.Errorf("auditlogs: %s: %w", op, err)
+	case errors.As(err, &ue) && errors.Is(ue.Err, ErrRedirectRefused):
+		err = ue.Err // names the target without its query
+	case errors.As(err, &ue):
+		err = &TransportError{Op: op, Err: ue.Err}
+	default:
+		err = &TransportError{Op: op, Err: err}
 	}
 	if attempts > 1 {
 		return &attemptsError{err: err, attempts: attempts}

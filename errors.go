@@ -42,6 +42,32 @@ var (
 	ErrMalformedResponse = errors.New("auditlogs: malformed response")
 )
 
+// TransportError is a call that could not reach the API: no connection, a
+// TLS or proxy failure, a timeout, or a connection dropped before the whole
+// body came (a gzip stream cut short included), on every attempt. Use
+// errors.As to tell it from the other failures of a call: an *APIError (the
+// API answered, with an error), ErrMalformedResponse or ErrResponseTooLarge
+// (it answered something the client cannot use), ErrRedirectRefused. Its
+// message never names the URL.
+type TransportError struct {
+	// Op is the call, such as "get logs".
+	Op string
+	// Err is the network's error, such as a *net.OpError or
+	// io.ErrUnexpectedEOF.
+	Err error
+}
+
+// Error implements error.
+func (e *TransportError) Error() string {
+	if e.Op == "" {
+		return "auditlogs: " + e.Err.Error()
+	}
+	return "auditlogs: " + e.Op + ": " + e.Err.Error()
+}
+
+// Unwrap returns Err.
+func (e *TransportError) Unwrap() error { return e.Err }
+
 // Slack's error codes, by the sentinel they match.
 var (
 	unauthorizedCodes = []string{"not_authed", "invalid_auth", "invalid_authentication", "missing_authentication",

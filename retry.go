@@ -49,6 +49,9 @@ func (p *retryPolicy) checkRetry(ctx context.Context, resp *http.Response, err e
 	if errors.As(err, &be) {
 		return be.retryable, nil
 	}
+	if errors.Is(err, ErrRedirectRefused) {
+		return false, nil // the server will redirect again
+	}
 	if err != nil {
 		return retryablehttp.DefaultRetryPolicy(ctx, resp, err)
 	}
@@ -111,7 +114,7 @@ func readBody(r io.Reader, limit int64, sizeHint int64, store *pagestore.Store) 
 	case errors.Is(err, pagestore.ErrTooLarge):
 		return nil, &bodyError{err: ErrResponseTooLarge}
 	case err != nil:
-		return nil, &bodyError{err: fmt.Errorf("auditlogs: reading response: %w", err), retryable: true}
+		return nil, &bodyError{err: &TransportError{Err: fmt.Errorf("reading response: %w", err)}, retryable: true}
 	}
 	return b, nil
 }
