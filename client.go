@@ -275,7 +275,9 @@ func (c *Client) doAhead(ctx context.Context, op string, req *http.Request, stor
 			return err
 		}
 		if decode != nil {
-			if err := decode(b); err != nil {
+			if err := decode(b); errors.Is(err, errNotOK) {
+				return &bodyError{err: newAPIError(resp, b, time.Now())} // Slack's error: not retried
+			} else if err != nil {
 				return err
 			}
 		}
@@ -296,6 +298,11 @@ func (c *Client) doAhead(ctx context.Context, op string, req *http.Request, stor
 	if err != nil {
 		if resp != nil {
 			resp.Body.Close()
+		}
+		var apiErr *APIError
+		if errors.As(err, &apiErr) { // a 2xx body with "ok": false and a code
+			apiErr.Attempts = cs.attempts
+			return nil, apiErr
 		}
 		return nil, callError(op, err, cs.attempts)
 	}

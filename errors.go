@@ -76,8 +76,10 @@ var (
 		"team_not_authorized", "org_login_required", "invalid_workspace", "access_denied", "user_not_authorized"}
 )
 
-// APIError is a non-2xx answer from Slack. Its message names the status and
-// Slack's error code, never the URL, a header or the token.
+// APIError is a non-2xx answer from Slack, or a 2xx answer whose body says
+// "ok": false with an "error" code (such as invalid_auth: matched by
+// ErrUnauthorized like a 401, and never retried). Its message names the
+// status and Slack's error code, never the URL, a header or the token.
 type APIError struct {
 	// StatusCode is the HTTP status.
 	StatusCode int

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"iter"
 	"runtime"
@@ -128,16 +129,43 @@ type rawPage struct {
 	body     []byte
 }
 
-// decodePage checks that a /logs body is complete JSON and splits out its
-// entries (still raw, sub-slices of body) and cursor, in one pass (see
-// jsonsplit.SplitPage). Members of an unexpected type are ignored; only JSON that is
-// not valid (a body cut short) is an error, which the retry loop retries.
+// decodePage checks that a /logs body is a page and splits out its entries
+// (still raw, sub-slices of body) and cursor, in one pass (see
+// jsonsplit.SplitPage), then checks it with checkPage.
 func decodePage(body []byte, entries []json.RawMessage) (*rawPage, error) {
 	page := &rawPage{Page: jsonsplit.Page{Entries: entries[:0]}, body: body}
 	if err := jsonsplit.SplitPage(body, &page.Page); err != nil {
 		return nil, &bodyError{err: fmt.Errorf("%w: %w", ErrMalformedResponse, err), retryable: true}
 	}
-	return page, nil
+	return page, checkPage(&page.Page)
+}
+
+// errNotOK marks a 2xx body that says "ok": false with an error code: the
+// response handler turns it into an *APIError with that code.
+var errNotOK = errors.New("auditlogs: the body says ok false")
+
+// checkPage decides whether a 2xx body, valid JSON, is a /logs page. A body
+// that says "ok": false with an "error" code is Slack's error, whatever else
+// it holds: errNotOK, not retried (the response handler makes it an
+// *APIError). Otherwise a page is an object with an "entries" array (our
+// spec requires it) whose elements are all objects; anything else ({}, an
+// array, entries of another type, an entry that is not an object) is
+// ErrMalformedResponse, retried like a body cut short. Members of an
+// unexpected type other than these are ignored, and "ok": false without a
+// code does not matter: Slack decides success by the HTTP status.
+func checkPage(p *jsonsplit.Page) error {
+	if p.NotOK && p.Error != "" {
+		return &bodyError{err: errNotOK}
+	}
+	if !p.HasEntries {
+		return &bodyError{err: fmt.Errorf("%w: not a /logs page: no \"entries\" array", ErrMalformedResponse), retryable: true}
+	}
+	for i, e := range p.Entries {
+		if e[0] != '{' {
+			return &bodyError{err: fmt.Errorf("%w: entry %d is not an object", ErrMalformedResponse, i), retryable: true}
+		}
+	}
+	return nil
 }
 
 // decodeAhead is decodePage for the body just read, using what ahead split
@@ -151,7 +179,7 @@ func decodeAhead(ahead *jsonsplit.Ahead, body []byte, entries []json.RawMessage)
 	if err := ahead.Finish(body, &page.Page); err != nil {
 		return nil, &bodyError{err: fmt.Errorf("%w: %w", ErrMalformedResponse, err), retryable: true}
 	}
-	return page, nil
+	return page, checkPage(&page.Page)
 }
 
 // fetch gets one raw page, reading it into store's storage (nil: new
