@@ -174,8 +174,10 @@ func (c *Client) String() string {
 // GoString describes the client without its token, for %#v.
 func (c *Client) GoString() string { return c.String() }
 
-// RateLimitWait returns the total time this client's calls have spent waiting
-// on its rate limiter, Retry-After pauses included.
+// RateLimitWait returns the total time this client's calls have actually
+// spent waiting on its rate limiter, Retry-After pauses included: a wait cut
+// short by a context counts as far as it went. It saturates at the largest
+// time.Duration.
 func (c *Client) RateLimitWait() time.Duration { return c.limiter.TotalWait() }
 
 // defaultHTTPClient is the transport under the retries when WithHTTPClient is

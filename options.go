@@ -128,9 +128,15 @@ func WithRetryWait(minWait, maxWait time.Duration) Option {
 }
 
 // WithMaxRetryAfter caps the Retry-After the client waits out before trying
-// again; a 429 or 5xx asking for a longer wait is returned at once as an
-// *APIError whose RetryAfter says how long. The default is
-// DefaultMaxRetryAfter (2 minutes).
+// again. A Retry-After within the cap pauses every call of the client (with
+// the rate limiter on) until it runs out, each call waiting at most until its
+// context is done. A 429 or 5xx asking for a longer wait fails that call at
+// once, as an *APIError whose RetryAfter says how long (a huge value or a
+// far HTTP date saturates at the largest time.Duration), and holds back no
+// other call: later calls proceed, paced by the limiter (slowed down by the
+// 429), and fail the same way if the server still refuses them. The client
+// thus never stops for a wait it did not agree to; the caller decides what
+// to do with RetryAfter. The default is DefaultMaxRetryAfter (2 minutes).
 func WithMaxRetryAfter(d time.Duration) Option {
 	return func(c *config) error {
 		if d < 0 {

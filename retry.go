@@ -39,8 +39,9 @@ func (e *bodyError) Unwrap() error { return e.err }
 
 // checkRetry is the retryablehttp.CheckRetry: connection errors, a body cut
 // short, 429 and 5xx (but 501) are retried; other 4xx never are. A
-// Retry-After above the cap is not waited out: the caller gets the error and
-// its RetryAfter instead.
+// Retry-After within the cap pauses every call of the client (the limiter's
+// Pause); one above it is not waited out: the caller gets the error and its
+// RetryAfter instead, and other calls are not paused.
 func (p *retryPolicy) checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
 	if ctx.Err() != nil {
 		return false, ctx.Err()
@@ -64,10 +65,10 @@ func (p *retryPolicy) checkRetry(ctx context.Context, resp *http.Response, err e
 		p.limiter.Throttled()
 	}
 	if d, ok := parseRetryAfter(resp.Header.Get("Retry-After"), p.now()); ok {
-		p.limiter.Pause(p.now().Add(d))
 		if d > p.maxRetryAfter {
-			return false, nil
+			return false, nil // this call fails; the others are not held back (see WithMaxRetryAfter)
 		}
+		p.limiter.Pause(p.now().Add(d))
 	}
 	return true, nil
 }

@@ -1,10 +1,15 @@
 package tests
 
 import (
+	"compress/gzip"
 	"context"
 	"errors"
+	"fmt"
+	"io"
 	"net/http"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/slackaudit/auditlogs"
 )
@@ -76,5 +81,128 @@ func TestNotAPageIsNeverAPage(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestLongRetryAfterHoldsNoOtherCall: a Retry-After over WithMaxRetryAfter
+// fails that call at once with the wait on the *APIError (saturated, never
+// negative), and holds back no later call: they proceed (issue 16, row 2).
+// RateLimitWait counts no wait that did not happen.
+func TestLongRetryAfterHoldsNoOtherCall(t *testing.T) {
+	for _, ra := range []string{"3600", "99999999999", "Fri, 31 Dec 9999 23:59:59 GMT"} {
+		t.Run(ra, func(t *testing.T) {
+			rec := newRecorder(t, jsonBody(429, `{"ok":false,"error":"ratelimited"}`, "Retry-After", ra), page("", "a"))
+			c := fastClient(t, rec.URL, auditlogs.WithRateLimit(6000, 10), auditlogs.WithMaxRetryAfter(time.Minute))
+			_, err := c.Logs(context.Background(), auditlogs.LogsParams{})
+			var apiErr *auditlogs.APIError
+			if !errors.As(err, &apiErr) || apiErr.RetryAfter < time.Hour || rec.count() != 1 {
+				t.Fatalf("err = %v after %d requests, want a 429 *APIError with RetryAfter of an hour or more", err, rec.count())
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			if _, err := c.Logs(ctx, auditlogs.LogsParams{}); err != nil {
+				t.Fatalf("the next call: %v, want it to proceed", err)
+			}
+			if w := c.RateLimitWait(); w < 0 || w > 5*time.Second {
+				t.Errorf("RateLimitWait = %v, want what was waited (about nothing)", w)
+			}
+		})
+	}
+}
+
+// TestRetryAfterWaitCountsOnlyWhatWasWaited: calls held by a Retry-After
+// within the cap return when their context is done, and RateLimitWait adds
+// only the time they waited, not the pause they were scheduled for.
+func TestRetryAfterWaitCountsOnlyWhatWasWaited(t *testing.T) {
+	rec := newRecorder(t, jsonBody(429, `{"ok":false,"error":"ratelimited"}`, "Retry-After", "30"))
+	c := fastClient(t, rec.URL, auditlogs.WithRateLimit(6000, 10), auditlogs.WithMaxRetryAfter(time.Minute))
+	for i := range 2 { // the first call meets the 429, the second the pause it set
+		ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+		start := time.Now()
+		_, err := c.Logs(ctx, auditlogs.LogsParams{})
+		cancel()
+		if !errors.Is(err, context.DeadlineExceeded) || time.Since(start) > 5*time.Second {
+			t.Fatalf("call %d: %v after %v, want the context's error at once", i, err, time.Since(start))
+		}
+	}
+	if rec.count() != 1 {
+		t.Errorf("%d requests, want 1: the second call waits for the pause", rec.count())
+	}
+	if w := c.RateLimitWait(); w > 5*time.Second {
+		t.Errorf("RateLimitWait = %v after waits cut short at 100ms", w)
+	}
+}
+
+// dripping answers 200 with the start of a page, then one byte a second
+// until the client goes away; started is closed once the first bytes are
+// out.
+func dripping(started chan struct{}, gzipped bool) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		var out io.Writer = w
+		flush := func() { _ = http.NewResponseController(w).Flush() }
+		if gzipped {
+			w.Header().Set("Content-Encoding", "gzip")
+			zw := gzip.NewWriter(w)
+			out = zw
+			flush = func() { _ = zw.Flush(); _ = http.NewResponseController(w).Flush() }
+		}
+		w.WriteHeader(http.StatusOK)
+		_, _ = io.WriteString(out, `{"ok":true,"entries":[{"id":"a"}`)
+		flush()
+		close(started)
+		for {
+			select {
+			case <-r.Context().Done():
+				return
+			case <-time.After(time.Second):
+				_, _ = io.WriteString(out, " ")
+				flush()
+			}
+		}
+	}
+}
+
+// TestCancelWhileBodyDrips: a body that drips a byte a second is abandoned
+// as soon as the context is cancelled, plain or gzip, in every way of
+// reading /logs (issue 16, row 3, the library's side).
+func TestCancelWhileBodyDrips(t *testing.T) {
+	for _, gzipped := range []bool{false, true} {
+		for _, call := range []string{"Logs", "AllLogs", "RawPages"} {
+			t.Run(fmt.Sprintf("%s gzip=%v", call, gzipped), func(t *testing.T) {
+				started := make(chan struct{})
+				rec := newRecorder(t, dripping(started, gzipped))
+				c := fastClient(t, rec.URL)
+				ctx, cancel := context.WithCancel(context.Background())
+				defer cancel()
+				var cancelled atomic.Int64
+				go func() {
+					<-started
+					time.Sleep(100 * time.Millisecond)
+					cancelled.Store(time.Now().UnixNano())
+					cancel()
+				}()
+				var err error
+				switch call {
+				case "Logs":
+					_, err = c.Logs(ctx, auditlogs.LogsParams{})
+				case "AllLogs":
+					for _, e := range c.AllLogs(ctx, auditlogs.LogsParams{}) {
+						err = e
+					}
+				case "RawPages":
+					for _, e := range c.RawPages(ctx, auditlogs.LogsParams{}) {
+						err = e
+					}
+				}
+				late := time.Since(time.Unix(0, cancelled.Load()))
+				if !errors.Is(err, context.Canceled) {
+					t.Fatalf("err = %v, want context.Canceled", err)
+				}
+				if late > time.Second {
+					t.Errorf("returned %v after the cancel, want within 1s", late)
+				}
+			})
+		}
 	}
 }
