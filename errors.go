@@ -34,6 +34,12 @@ var (
 	// ErrRepeatedCursor: the server sent a cursor it had already sent in this
 	// pass, which would make paging loop forever.
 	ErrRepeatedCursor = errors.New("auditlogs: server repeated a cursor")
+	// ErrCursorTooLong: the server sent a next_cursor longer than
+	// MaxCursorLen. It is not followed, nor retried.
+	ErrCursorTooLong = errors.New("auditlogs: server sent a cursor too long")
+	// ErrTooManyEmptyPages: the server sent MaxEmptyPages empty pages in a
+	// row, each with a new cursor: paging stops rather than run forever.
+	ErrTooManyEmptyPages = errors.New("auditlogs: too many empty pages in a row")
 	// ErrResponseTooLarge: a response body was larger than the client's limit
 	// (see WithMaxResponseBytes).
 	ErrResponseTooLarge = errors.New("auditlogs: response too large")

@@ -3,6 +3,7 @@ package auditlogs
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -54,11 +55,24 @@ const DefaultLimit = 9999
 // MaxLimit is the largest page size Slack accepts.
 const MaxLimit = 9999
 
+// MaxCursorLen bounds a cursor, in bytes: a page whose next_cursor is longer
+// fails with ErrCursorTooLong (Slack's are under a hundred bytes), and
+// LogsParams.Cursor may not be longer.
+const MaxCursorLen = 64 << 10
+
+// MaxEmptyPages is how many empty pages in a row, each with a new cursor,
+// Pages, AllLogs and RawPages follow before they stop with
+// ErrTooManyEmptyPages: a server that answers so never ends. Pages whose
+// entries ExcludeActions dropped are not empty.
+const MaxEmptyPages = 100
+
 func (p LogsParams) validate() error {
 	if err := p.validateExcluded(); err != nil {
 		return err
 	}
 	switch {
+	case len(p.Cursor) > MaxCursorLen:
+		return fmt.Errorf("%w: cursor of %d bytes, over %d", ErrInvalidParams, len(p.Cursor), MaxCursorLen)
 	case p.Limit < 0 || p.Limit > MaxLimit:
 		return fmt.Errorf("%w: limit %d is outside 1..%d", ErrInvalidParams, p.Limit, MaxLimit)
 	case !p.Oldest.IsZero() && p.Oldest.Unix() < 0:
@@ -152,7 +166,8 @@ var errNotOK = errors.New("auditlogs: the body says ok false")
 // array, entries of another type, an entry that is not an object) is
 // ErrMalformedResponse, retried like a body cut short. Members of an
 // unexpected type other than these are ignored, and "ok": false without a
-// code does not matter: Slack decides success by the HTTP status.
+// code does not matter: Slack decides success by the HTTP status. A
+// next_cursor over MaxCursorLen is ErrCursorTooLong, not retried.
 func checkPage(p *jsonsplit.Page) error {
 	if p.NotOK && p.Error != "" {
 		return &bodyError{err: errNotOK}
@@ -164,6 +179,9 @@ func checkPage(p *jsonsplit.Page) error {
 		if e[0] != '{' {
 			return &bodyError{err: fmt.Errorf("%w: entry %d is not an object", ErrMalformedResponse, i), retryable: true}
 		}
+	}
+	if len(p.NextCursor) > MaxCursorLen {
+		return &bodyError{err: fmt.Errorf("%w: %d bytes, over %d", ErrCursorTooLong, len(p.NextCursor), MaxCursorLen)}
 	}
 	return nil
 }
@@ -260,7 +278,10 @@ func (c *Client) Logs(ctx context.Context, p LogsParams) (*Page, error) {
 // Pages returns an iterator over the pages of events matching p, newest
 // first, starting at p.Cursor. It re-sends every filter with each cursor and
 // stops after the last page. On an error it yields it once, with a nil page,
-// and stops; a server that repeats a cursor gets ErrRepeatedCursor.
+// and stops. A server that would make paging run forever gets an error: a
+// repeated cursor ErrRepeatedCursor, MaxEmptyPages empty pages in a row
+// ErrTooManyEmptyPages, a cursor over MaxCursorLen ErrCursorTooLong. Memory
+// stays bounded: a page at a time, and 16 bytes per cursor seen.
 //
 // To checkpoint, save each page's NextCursor after handling the page; to
 // resume, call Pages again with the same filters and Cursor set to it.
@@ -447,10 +468,11 @@ func (c *Client) RawPages(ctx context.Context, p LogsParams) iter.Seq2[*RawPage,
 // ask for the next.
 func (c *Client) rawPages(ctx context.Context, p LogsParams, store *pagestore.Store) iter.Seq2[*rawPage, error] {
 	return func(yield func(*rawPage, error) bool) {
-		seen := map[string]bool{}
+		seen := map[[16]byte]bool{} // of a cursor's SHA-256: a few bytes each, however long the cursors
 		if p.Cursor != "" {
-			seen[p.Cursor] = true
+			seen[cursorKey(p.Cursor)] = true
 		}
+		empty := 0 // empty pages in a row
 		var entries []json.RawMessage
 		ahead := jsonsplit.NewAhead()
 		for {
@@ -471,12 +493,27 @@ func (c *Client) rawPages(ctx context.Context, p LogsParams, store *pagestore.St
 			if rp.NextCursor == "" {
 				return
 			}
-			if seen[rp.NextCursor] {
+			key := cursorKey(rp.NextCursor)
+			if seen[key] {
 				yield(nil, ErrRepeatedCursor)
 				return
 			}
-			seen[rp.NextCursor] = true
+			empty++
+			if len(rp.Entries)+rp.excluded > 0 {
+				empty = 0
+			}
+			if empty >= MaxEmptyPages {
+				yield(nil, fmt.Errorf("%w: %d", ErrTooManyEmptyPages, empty))
+				return
+			}
+			seen[key] = true
 			p.Cursor = rp.NextCursor
 		}
 	}
+}
+
+// cursorKey is what rawPages remembers of a cursor it has seen.
+func cursorKey(cursor string) [16]byte {
+	sum := sha256.Sum256([]byte(cursor))
+	return [16]byte(sum[:16])
 }

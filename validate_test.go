@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"strings"
 	"testing"
 
 	jsonv2 "github.com/go-json-experiment/json"
@@ -16,6 +17,7 @@ const (
 	verdictPage      = "page"
 	verdictNotOK     = "ok false with an error code"
 	verdictMalformed = "malformed"
+	verdictCursor    = "cursor too long"
 )
 
 // referenceVerdict is page validation written with jsontext, the general
@@ -26,7 +28,7 @@ func referenceVerdict(body []byte) string {
 		return verdictMalformed
 	}
 	var hasEntries, notOK, nonObject bool
-	var code string
+	var code, cursor string
 	for dec.PeekKind() != '}' {
 		tok, err := dec.ReadToken()
 		if err != nil {
@@ -50,6 +52,12 @@ func referenceVerdict(body []byte) string {
 			notOK = string(v) == "false"
 		case "error":
 			_ = json.Unmarshal(v, &code)
+		case "response_metadata":
+			var meta struct {
+				NextCursor string `json:"next_cursor"`
+			}
+			_ = json.Unmarshal(v, &meta)
+			cursor = meta.NextCursor
 		}
 	}
 	if _, err := dec.ReadToken(); err != nil {
@@ -63,6 +71,8 @@ func referenceVerdict(body []byte) string {
 		return verdictNotOK
 	case !hasEntries || nonObject:
 		return verdictMalformed
+	case len(cursor) > MaxCursorLen:
+		return verdictCursor
 	}
 	return verdictPage
 }
@@ -78,6 +88,8 @@ func verdict(t *testing.T, body []byte) string {
 		return verdictNotOK
 	case errors.Is(err, ErrMalformedResponse) && errors.As(err, &be) && be.retryable:
 		return verdictMalformed
+	case errors.Is(err, ErrCursorTooLong) && errors.As(err, &be) && !be.retryable:
+		return verdictCursor
 	}
 	t.Fatalf("decodePage(%q): unexpected error %v", body, err)
 	return ""
@@ -109,13 +121,15 @@ func TestPageValidation(t *testing.T) {
 		{`{"entries":[{},null]}`, verdictMalformed},
 		{`{"entrieS":[{}]}`, verdictMalformed},
 		{`{"\u0065ntries":[{}]}`, verdictPage},
+		{`{"entries":[],"response_metadata":{"next_cursor":"` + strings.Repeat("c", MaxCursorLen) + `"}}`, verdictPage},
+		{`{"entries":[],"response_metadata":{"next_cursor":"` + strings.Repeat("c", MaxCursorLen+1) + `"}}`, verdictCursor},
 	}
 	for _, tt := range tests {
 		if got := verdict(t, []byte(tt.body)); got != tt.want {
-			t.Errorf("%s: %s, want %s", tt.body, got, tt.want)
+			t.Errorf("%.80s: %s, want %s", tt.body, got, tt.want)
 		}
 		if ref := referenceVerdict([]byte(tt.body)); ref != tt.want {
-			t.Errorf("%s: the reference says %s, want %s", tt.body, ref, tt.want)
+			t.Errorf("%.80s: the reference says %s, want %s", tt.body, ref, tt.want)
 		}
 	}
 }

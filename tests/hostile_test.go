@@ -7,6 +7,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"runtime"
+	"slices"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -204,5 +207,72 @@ func TestCancelWhileBodyDrips(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// freshCursors answers pages with a new cursor of size bytes each time;
+// nonEmptyAt lists the requests (from 1) whose page holds an entry.
+func freshCursors(size int, nonEmptyAt ...int) http.HandlerFunc {
+	var n atomic.Int64
+	return func(w http.ResponseWriter, r *http.Request) {
+		i := int(n.Add(1))
+		cursor := fmt.Sprintf("%d-", i)
+		cursor += strings.Repeat("c", max(size-len(cursor), 0))
+		var ids []string
+		if slices.Contains(nonEmptyAt, i) {
+			ids = []string{fmt.Sprint(i)}
+		}
+		page(cursor, ids...)(w, r)
+	}
+}
+
+// TestEndlessPagingStops: a server that never ends paging is stopped
+// (issue 16, row 10): MaxEmptyPages empty pages in a row with fresh cursors
+// give ErrTooManyEmptyPages, a cursor over MaxCursorLen ErrCursorTooLong at
+// once (not followed, nor retried), and memory stays bounded.
+func TestEndlessPagingStops(t *testing.T) {
+	tests := []struct {
+		name      string
+		handler   http.HandlerFunc
+		want      error
+		wantCalls int
+	}{
+		{"empty pages", freshCursors(20), auditlogs.ErrTooManyEmptyPages, auditlogs.MaxEmptyPages},
+		{"empty pages, one with an entry", freshCursors(20, 50), auditlogs.ErrTooManyEmptyPages, 50 + auditlogs.MaxEmptyPages},
+		{"1 MiB cursors", freshCursors(1 << 20), auditlogs.ErrCursorTooLong, 1},
+		{"cursor one byte too long", freshCursors(auditlogs.MaxCursorLen + 1), auditlogs.ErrCursorTooLong, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rec := newRecorder(t, tt.handler)
+			c := fastClient(t, rec.URL)
+			var before, after runtime.MemStats
+			runtime.ReadMemStats(&before)
+			var err error
+			pages := 0
+			for p, e := range c.RawPages(context.Background(), auditlogs.LogsParams{}) {
+				if e != nil {
+					err = e
+					break
+				}
+				if pages++; pages > 10*auditlogs.MaxEmptyPages {
+					break // it would never end
+				}
+				_ = p
+			}
+			runtime.ReadMemStats(&after)
+			if !errors.Is(err, tt.want) || rec.count() != tt.wantCalls {
+				t.Fatalf("after %d pages and %d requests: err = %v; want %v after %d requests", pages, rec.count(), err, tt.want, tt.wantCalls)
+			}
+			if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 64<<20 {
+				t.Errorf("allocated %d MiB", alloc>>20)
+			}
+		})
+	}
+	// A cursor that long is refused before anything is sent.
+	rec := newRecorder(t, page("", "a"))
+	_, err := fastClient(t, rec.URL).Logs(context.Background(), auditlogs.LogsParams{Cursor: strings.Repeat("c", auditlogs.MaxCursorLen+1)})
+	if !errors.Is(err, auditlogs.ErrInvalidParams) || rec.count() != 0 {
+		t.Errorf("a cursor over MaxCursorLen: %v after %d requests, want ErrInvalidParams before any", err, rec.count())
 	}
 }
