@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
 	"testing"
 	"testing/iotest"
 )
@@ -101,6 +102,62 @@ func TestReadLimit(t *testing.T) {
 		cut := io.MultiReader(bytes.NewReader(body[:minOffHeap+3]), iotest.ErrReader(io.ErrUnexpectedEOF))
 		if _, err := store.Read(cut, 4*minOffHeap, -1); !errors.Is(err, io.ErrUnexpectedEOF) {
 			t.Errorf("a body cut short: %v, want io.ErrUnexpectedEOF", err)
+		}
+		store.Release()
+	}
+}
+
+// endless yields 'x' forever: a gzip bomb, as far as the store sees.
+type endless struct{}
+
+func (endless) Read(p []byte) (int, error) {
+	for i := range p {
+		p[i] = 'x'
+	}
+	return len(p), nil
+}
+
+// heapAllocated returns the bytes f allocated on the Go heap.
+func heapAllocated(f func()) uint64 {
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	f()
+	runtime.ReadMemStats(&after)
+	return after.TotalAlloc - before.TotalAlloc
+}
+
+// TestReadMemoryBounded: reading a body of unknown size up to the limit
+// takes about the body's size, not the doubling's twice the limit (issue
+// 16, row 11): a body over the limit (a gzip bomb) allocates next to
+// nothing on the heap, since it is read into one mapping that is unmapped
+// when refused, and a body of exactly the limit allocates it once.
+func TestReadMemoryBounded(t *testing.T) {
+	if !mapAnonWorks(t) {
+		t.Skip("no mappings off the heap here: storage grows by doubling")
+	}
+	const limit = 32 << 20
+	for name, store := range map[string]*Store{"none": nil, "heap": {}, "off-heap": {OffHeap: true}} {
+		var err error
+		bomb := heapAllocated(func() { _, err = store.Read(endless{}, limit, -1) })
+		if !errors.Is(err, ErrTooLarge) {
+			t.Fatalf("%s: %v, want ErrTooLarge", name, err)
+		}
+		var got []byte
+		whole := heapAllocated(func() { got, err = store.Read(io.LimitReader(endless{}, limit), limit, -1) })
+		if err != nil || len(got) != limit {
+			t.Fatalf("%s: %d bytes, %v", name, len(got), err)
+		}
+		t.Logf("store %s: a bomb refused at %d MiB allocated %.1f MiB on the heap; a body of the limit %.1f MiB",
+			name, limit>>20, float64(bomb)/(1<<20), float64(whole)/(1<<20))
+		if bomb > 2*minOffHeap {
+			t.Errorf("store %s: a bomb refused at %d MiB allocated %d bytes on the heap, want about nothing", name, limit>>20, bomb)
+		}
+		wantMax := uint64(limit + limit/64 + 2*minOffHeap) // the body on the heap once
+		if name == "off-heap" {
+			wantMax = 2 * minOffHeap
+		}
+		if whole > wantMax {
+			t.Errorf("store %s: a body of %d MiB allocated %d bytes on the heap, want at most %d", name, limit>>20, whole, wantMax)
 		}
 		store.Release()
 	}
