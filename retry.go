@@ -22,7 +22,7 @@ import (
 type retryPolicy struct {
 	waitMin, waitMax time.Duration      // exponential backoff bounds
 	maxRetryAfter    time.Duration      // a longer Retry-After is not waited out
-	limiter          *ratelimit.Limiter // told of every Retry-After, so all calls pause
+	limiter          *ratelimit.Limiter // told of every Retry-After within the cap, so all calls pause
 	now              func() time.Time
 }
 
