@@ -162,11 +162,13 @@ var errNotOK = errors.New("auditlogs: the body says ok false")
 // that says "ok": false with an "error" code is Slack's error, whatever else
 // it holds: errNotOK, not retried (the response handler makes it an
 // *APIError). Otherwise a page is an object with an "entries" array (our
-// spec requires it) whose elements are all objects; anything else ({}, an
-// array, entries of another type, an entry that is not an object) is
-// ErrMalformedResponse, retried like a body cut short. Members of an
-// unexpected type other than these are ignored, and "ok": false without a
-// code does not matter: Slack decides success by the HTTP status. A
+// spec requires it); anything else ({}, an array, a string, entries of
+// another type) is ErrMalformedResponse, retried like a body cut short.
+// Members of an unexpected type other than these are ignored, and "ok":
+// false without a code does not matter: Slack decides success by the HTTP
+// status. An element of entries that is not an object is still delivered,
+// with its bytes (Entry.Raw): one odd event must not stop a whole pull, and
+// the caller decides (auditlogs drift names it). A
 // next_cursor over MaxCursorLen is ErrCursorTooLong, not retried.
 func checkPage(p *jsonsplit.Page) error {
 	if p.NotOK && p.Error != "" {
@@ -174,11 +176,6 @@ func checkPage(p *jsonsplit.Page) error {
 	}
 	if !p.HasEntries {
 		return &bodyError{err: fmt.Errorf("%w: not a /logs page: no \"entries\" array", ErrMalformedResponse), retryable: true}
-	}
-	for i, e := range p.Entries {
-		if e[0] != '{' {
-			return &bodyError{err: fmt.Errorf("%w: entry %d is not an object", ErrMalformedResponse, i), retryable: true}
-		}
 	}
 	if len(p.NextCursor) > MaxCursorLen {
 		return &bodyError{err: fmt.Errorf("%w: %d bytes, over %d", ErrCursorTooLong, len(p.NextCursor), MaxCursorLen)}
