@@ -124,17 +124,22 @@ func (s *Store) ReadWatched(r io.Reader, limit int64, sizeHint int64, w Watcher)
 // Growing storage by doubling, each step a copy, would hold up to 1.5 times
 // the limit at once (twice it or more on the heap, where the collector frees
 // the old storage late): a gzip bomb refused at 256 MiB would cost 512 MiB.
-// So once a body outgrows minOffHeap (next, the size it needs, reaches it),
-// it is read on into one mapping of limit+1 bytes outside the Go heap, of
-// which the system commits only the pages written: reading a body of n
-// bytes then takes about n bytes and no further copy, whatever the limit.
-// An off-heap store keeps the mapping as its storage (returned with the
-// store's mapped set); for any other, the caller copies the body to the heap
-// once read (about twice its size for that moment, never more) and unmaps
-// the mapping. It returns nil (grow by doubling, as before) where memory
-// cannot be mapped, or under minOffHeap.
+// So once a body outgrows minOffHeap in an off-heap store, or
+// heapReserveFrom in any other (next, the size it needs, reaches it), it is
+// read on into one mapping of limit+1 bytes outside the Go heap, of which
+// the system commits only the pages written: reading a body of n bytes then
+// takes about n bytes and no further copy, whatever the limit. An off-heap
+// store keeps the mapping as its storage (returned with the store's mapped
+// set); for any other, the caller copies the body to the heap once read
+// (about twice its size for that moment, never more) and unmaps the
+// mapping. It returns nil (grow by doubling, as before) where memory cannot
+// be mapped, or under the threshold.
 func (s *Store) reserve(b []byte, next int, limit int64) []byte {
-	if next < minOffHeap || int64(cap(b)) > limit {
+	from := heapReserveFrom
+	if s != nil && s.OffHeap {
+		from = minOffHeap
+	}
+	if next < from || int64(cap(b)) > limit {
 		return nil
 	}
 	m, ok := mapAnon(int(limit + 1))
@@ -151,6 +156,13 @@ func (s *Store) reserve(b []byte, next int, limit int64) []byte {
 
 // minOffHeap is the size from which an off-heap store maps its storage.
 const minOffHeap = 1 << 20
+
+// heapReserveFrom is the size from which a body of unknown length read into
+// the heap goes on in a mapping (see reserve). Under it, storage doubles:
+// the largest pages Slack sends (about 7 MB) grow that way as they always
+// did, without the mapping's page faults and final copy, and what doubling
+// leaves to the collector stays under twice this.
+const heapReserveFrom = 16 << 20
 
 // get returns the store's storage, emptied, with room for at least need
 // bytes: new storage of want bytes if the old is too small.
