@@ -139,7 +139,11 @@ func checkEnvelope(body []byte, member string, kind byte) error {
 		return &bodyError{err: errNotOK}
 	}
 	if v := env[member]; len(v) == 0 || v[0] != kind {
-		return &bodyError{err: fmt.Errorf("%w: no %q %s", ErrMalformedResponse, member, map[byte]string{'[': "array", '{': "object"}[kind]), retryable: true}
+		want := "array"
+		if kind == '{' {
+			want = "object"
+		}
+		return &bodyError{err: fmt.Errorf("%w: no %q %s", ErrMalformedResponse, member, want), retryable: true}
 	}
 	return nil
 }

@@ -65,9 +65,13 @@ func WithBaseURL(u string) Option {
 	return func(c *config) error { c.baseURL = u; return nil }
 }
 
-// WithHTTPClient sets the HTTP client under the retries: its transport and
-// its timeout, which bounds each attempt. The default uses the proxy from the
-// environment (honouring NO_PROXY) and DefaultTimeout.
+// WithHTTPClient sets the HTTP client under the retries: its transport, its
+// cookie jar, its CheckRedirect and its timeout, which bounds each attempt.
+// The client is not modified: the library wraps it, refusing any redirect
+// that leaves the base URL's scheme, host and port (ErrRedirectRefused)
+// before its own CheckRedirect runs, and never closes its idle connections.
+// The default uses the proxy from the environment (honouring NO_PROXY) and
+// DefaultTimeout.
 func WithHTTPClient(hc *http.Client) Option {
 	return func(c *config) error {
 		if hc == nil {
