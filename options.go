@@ -66,12 +66,12 @@ func WithBaseURL(u string) Option {
 }
 
 // WithHTTPClient sets the HTTP client under the retries: its transport, its
-// cookie jar, its CheckRedirect and its timeout, which bounds each attempt.
-// The client is not modified: the library wraps it, refusing any redirect
-// that leaves the base URL's scheme, host and port (ErrRedirectRefused)
-// before its own CheckRedirect runs, and never closes its idle connections.
-// The default uses the proxy from the environment (honouring NO_PROXY) and
-// DefaultTimeout.
+// cookie jar, its CheckRedirect, and its timeout, which bounds each attempt,
+// as they are when New runs. The client is not modified: the library wraps
+// it, refusing any redirect that leaves the base URL's scheme, host and port
+// (ErrRedirectRefused) before its own CheckRedirect runs, and it never
+// closes the client's idle connections. The default uses the proxy from the
+// environment (honouring NO_PROXY) and DefaultTimeout.
 func WithHTTPClient(hc *http.Client) Option {
 	return func(c *config) error {
 		if hc == nil {
