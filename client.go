@@ -10,6 +10,7 @@ import (
 	"net/http/httptrace"
 	"net/url"
 	"runtime"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -136,9 +137,13 @@ func New(token string, opts ...Option) (*Client, error) {
 		limiter:       c.limiter,
 		now:           time.Now,
 	}
+	theirs := cfg.httpClient != nil
 	hc := cfg.httpClient
-	if hc == nil {
+	if !theirs {
 		hc = defaultHTTPClient(cfg.timeout)
+	}
+	if hc, err = httpClientFor(base, hc, theirs); err != nil {
+		return nil, err
 	}
 	c.http = &retryablehttp.Client{
 		HTTPClient:   hc,
@@ -171,8 +176,10 @@ func (c *Client) String() string {
 // GoString describes the client without its token, for %#v.
 func (c *Client) GoString() string { return c.String() }
 
-// RateLimitWait returns the total time this client's calls have spent waiting
-// on its rate limiter, Retry-After pauses included.
+// RateLimitWait returns the total time this client's calls have actually
+// spent waiting on its rate limiter, Retry-After pauses included: a wait cut
+// short by a context counts as far as it went. It saturates at the largest
+// time.Duration.
 func (c *Client) RateLimitWait() time.Duration { return c.limiter.TotalWait() }
 
 // defaultHTTPClient is the transport under the retries when WithHTTPClient is
@@ -252,7 +259,7 @@ func (c *Client) doAhead(ctx context.Context, op string, req *http.Request, stor
 	req.Header.Set("Accept-Encoding", acceptEncoding) // set by hand: the transport leaves the body compressed (gzip.go)
 	req.Header.Set("User-Agent", c.userAgent)
 	for k, v := range c.headers {
-		req.Header[k] = v
+		req.Header[k] = slices.Clone(v) // the request's own: a transport or hook may edit it
 	}
 	if c.token.value != "" {
 		req.Header.Set("Authorization", "Bearer "+c.token.value)
@@ -274,7 +281,9 @@ func (c *Client) doAhead(ctx context.Context, op string, req *http.Request, stor
 			return err
 		}
 		if decode != nil {
-			if err := decode(b); err != nil {
+			if err := decode(b); errors.Is(err, errNotOK) {
+				return &bodyError{err: newAPIError(resp, b, time.Now())} // Slack's error: not retried
+			} else if err != nil {
 				return err
 			}
 		}
@@ -296,6 +305,11 @@ func (c *Client) doAhead(ctx context.Context, op string, req *http.Request, stor
 		if resp != nil {
 			resp.Body.Close()
 		}
+		var apiErr *APIError
+		if errors.As(err, &apiErr) { // a 2xx body with "ok": false and a code
+			apiErr.Attempts = cs.attempts
+			return nil, apiErr
+		}
 		return nil, callError(op, err, cs.attempts)
 	}
 	defer resp.Body.Close()
@@ -312,14 +326,20 @@ func (c *Client) doAhead(ctx context.Context, op string, req *http.Request, stor
 // its URL.
 func callError(op string, err error, attempts int) error {
 	var be *bodyError
-	if errors.As(err, &be) {
+	var ue *url.Error
+	switch {
+	case errors.As(err, &be):
 		err = be.err // already says "auditlogs: ..."
-	} else {
-		var ue *url.Error
-		if errors.As(err, &ue) {
-			err = ue.Err
+		var te *TransportError
+		if errors.As(err, &te) && te.Op == "" {
+			te.Op = op
 		}
-		err = fmt.Errorf("auditlogs: %s: %w", op, err)
+	case errors.As(err, &ue) && errors.Is(ue.Err, ErrRedirectRefused):
+		err = ue.Err // names the target without its query
+	case errors.As(err, &ue):
+		err = &TransportError{Op: op, Err: ue.Err}
+	default:
+		err = &TransportError{Op: op, Err: err}
 	}
 	if attempts > 1 {
 		return &attemptsError{err: err, attempts: attempts}

@@ -35,6 +35,10 @@ func checkSameSplit(t *testing.T, sp *Splitter, body []byte, step int) {
 	if fmt.Sprint(err) != fmt.Sprint(wantErr) {
 		t.Fatalf("pieces of %d: error %v, SplitPage's %v, on %q", step, err, wantErr, body)
 	}
+	if got.HasEntries != want.HasEntries || got.NotOK != want.NotOK || got.Error != want.Error {
+		t.Fatalf("pieces of %d: entries array %v, not ok %v, error %q; SplitPage: %v, %v, %q", step,
+			got.HasEntries, got.NotOK, got.Error, want.HasEntries, want.NotOK, want.Error)
+	}
 	if got.NextCursor != want.NextCursor || got.Warning != want.Warning || len(got.Entries) != len(want.Entries) {
 		t.Fatalf("pieces of %d: %d entries, cursor %q, warning %q; SplitPage: %d, %q, %q", step,
 			len(got.Entries), got.NextCursor, got.Warning, len(want.Entries), want.NextCursor, want.Warning)
