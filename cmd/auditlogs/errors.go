@@ -74,6 +74,10 @@ func explain(err error, cl *clientInfo) (string, int) {
 		return "Slack refused the paging cursor (invalid_cursor); run the command again.", exitError
 	case errors.Is(err, auditlogs.ErrRepeatedCursor):
 		return "the server sent a paging cursor it had already sent; stopped rather than loop forever.", exitError
+	case errors.Is(err, auditlogs.ErrRedirectRefused):
+		return trimPrefix(err.Error()) + "; is --base-url right?", exitError
+	case errors.Is(err, auditlogs.ErrCursorTooLong), errors.Is(err, auditlogs.ErrTooManyEmptyPages):
+		return trimPrefix(err.Error()) + "; stopped rather than page forever.", exitError
 	case errors.Is(err, auditlogs.ErrMalformedResponse):
 		return "the answer is not the JSON of the Audit Logs API; is --base-url right?", exitError
 	case errors.Is(err, auditlogs.ErrResponseTooLarge):
@@ -87,9 +91,9 @@ func explain(err error, cl *clientInfo) (string, int) {
 		}
 		return msg, exitError
 	}
-	var netErr net.Error
-	var opErr *net.OpError
-	if errors.As(err, &opErr) || errors.As(err, &netErr) {
+	var transportErr *auditlogs.TransportError
+	if errors.As(err, &transportErr) {
+		var netErr net.Error
 		where := ""
 		if cl != nil && cl.host != "" {
 			where = " at " + cl.host
