@@ -24,6 +24,12 @@
 //     past its window. A cursor the server cannot read gets 400
 //     invalid_cursor. The last page says so in the three ways Slack does:
 //     next_cursor "", "response_metadata":{} or no response_metadata.
+//   - Bodies are laid out as Slack's: a /logs page is
+//     {"entries":[...],"response_metadata":{"next_cursor":"..."}}, with no
+//     "ok" member (WithOK(true) adds "ok":true in front); /schemas is
+//     {"schemas":[...]}; /actions is Slack's own recorded answer,
+//     {"actions":{"<category>":[...]}}, and every action of the synthetic
+//     corpus is one of its names.
 //   - Rate limiting (WithRateLimit) answers 429 ratelimited with Retry-After.
 //   - Every answer, errors included, is gzip-compressed when the request
 //     accepts gzip (Go's transport asks for it by itself), with Vary:

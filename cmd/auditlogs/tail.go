@@ -345,7 +345,7 @@ func (t *tailer) readWindow(ctx context.Context) error {
 	p := auditlogs.LogsParams{
 		Oldest: time.Unix(w.Oldest, 0), Latest: time.Unix(w.Latest, 0), Limit: w.Limit,
 		Action: t.filters.Action, Actor: t.filters.Actor, Entity: t.filters.Entity,
-		ExcludeActions: t.filters.Exclude,
+		ExcludeActions: splitList(t.filters.Exclude),
 		Cursor:         w.Cursor,
 	}
 	boundary := make(map[string]bool, len(t.st.BoundaryIDs))
@@ -610,4 +610,12 @@ func sameFile(a, b string) bool {
 	fa, err1 := os.Stat(a)
 	fb, err2 := os.Stat(b)
 	return err1 == nil && err2 == nil && os.SameFile(fa, fb)
+}
+
+// splitList splits a comma-separated list saved in the state; "" is none.
+func splitList(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, ",")
 }
