@@ -35,11 +35,10 @@ func steadyCheckpoint() *Checkpoint {
 	return cp
 }
 
-// save writes the checkpoint as a collector's sink would: marshal (calling
-// MarshalJSON, as the package documentation advises), write a temporary
-// file, fsync it, rename it over the last one.
-func save(b *testing.B, cp *Checkpoint, dir string) int {
-	data, err := cp.MarshalJSON()
+// save writes the checkpoint as a collector's sink would: marshal (with
+// marshal), write a temporary file, fsync it, rename it over the last one.
+func save(b *testing.B, cp *Checkpoint, marshal func() ([]byte, error), dir string) int {
+	data, err := marshal()
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -65,19 +64,26 @@ func save(b *testing.B, cp *Checkpoint, dir string) int {
 
 // BenchmarkCheckpointSave measures one save of a checkpoint holding 100,000
 // events of one hour (1 h lookback): its JSON size and the time of marshal,
-// write, fsync and rename, in a temporary directory.
+// write, fsync and rename, in a temporary directory; marshalled by calling
+// MarshalJSON (as the package documentation advises) or json.Marshal.
 func BenchmarkCheckpointSave(b *testing.B) {
 	cp := steadyCheckpoint()
 	if n := cp.events(); n < 100_000 {
 		b.Fatalf("the checkpoint holds %d events", n)
 	}
-	dir := b.TempDir()
-	size := 0
-	b.ResetTimer()
-	for b.Loop() {
-		size = save(b, cp, dir)
+	for _, bc := range []struct {
+		name    string
+		marshal func() ([]byte, error)
+	}{{"MarshalJSON", cp.MarshalJSON}, {"json.Marshal", func() ([]byte, error) { return json.Marshal(cp) }}} {
+		b.Run(bc.name, func(b *testing.B) {
+			dir := b.TempDir()
+			size := 0
+			for b.Loop() {
+				size = save(b, cp, bc.marshal, dir)
+			}
+			b.ReportMetric(float64(size), "bytes")
+		})
 	}
-	b.ReportMetric(float64(size), "bytes")
 }
 
 // BenchmarkCheckpointMarshal is the marshal of the save alone: calling
