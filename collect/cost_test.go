@@ -42,13 +42,20 @@ func steadyRun(t testing.TB, d time.Duration, perHour int) (first, reread, calls
 }
 
 // TestRereadCost checks that re-reads cost at most as many calls as first
-// reads, over three hours in steady state.
+// reads, over three hours in steady state, and that the checkpoint holds
+// the events of about one lookback, not of the history.
 func TestRereadCost(t *testing.T) {
-	first, reread, calls, _ := steadyRun(t, 3*time.Hour, 900)
+	first, reread, calls, cpBytes := steadyRun(t, 3*time.Hour, 900)
 	if reread > first || calls != first+reread {
 		t.Errorf("%d calls: %d pages of first reads, %d of re-reads", calls, first, reread)
 	}
-	t.Logf("3 hours: %d calls, %d for first reads, %d for re-reads (%.2f)", calls, first, reread, float64(reread)/float64(first))
+	// 900 events an hour: 2,700 in 3 hours, 600 in 40 minutes (lookback,
+	// merging, settle), 9.33 bytes of base64 each, and some for the rest.
+	if limit := 600*28/3 + 2000; cpBytes > limit {
+		t.Errorf("the checkpoint takes %d bytes after 3 hours, over %d", cpBytes, limit)
+	}
+	t.Logf("3 hours: %d calls, %d for first reads, %d for re-reads (%.2f); a checkpoint of %d bytes", calls, first, reread,
+		float64(reread)/float64(first), cpBytes)
 }
 
 // BenchmarkRereadCost reports what re-reads cost in steady state: calls
