@@ -146,11 +146,11 @@ func TestSpecCoversFactSheet(t *testing.T) {
 		}
 	}
 	for _, name := range varyingDetailsFields {
-		if p := details.Properties[name]; p != nil && p.Value.Type != nil && len(p.Value.OneOf) == 0 {
+		if p := details.Properties[name]; p != nil && p.Value.Type != nil && len(p.Value.AnyOf) == 0 {
 			t.Errorf("Details.%s varies in type but the spec pins it to %v", name, p.Value.Type.Slice())
 		}
 	}
-	if p := schemas["Context"].Value.Properties["session_id"]; p == nil || len(p.Value.OneOf) < 2 {
+	if p := schemas["Context"].Value.Properties["session_id"]; p == nil || len(p.Value.AnyOf) < 2 {
 		t.Error("Context.session_id must allow a number and a string")
 	}
 	if id := schemas["AuditEntry"].Value.Properties["id"].Value; id.Format != "" {
@@ -180,5 +180,64 @@ func TestSpecDescribed(t *testing.T) {
 				t.Errorf("schema %s: property %s has no description", name, prop)
 			}
 		}
+	}
+}
+
+// TestSpecUnionsAreAnyOf checks that every union is an anyOf whose branches
+// are of different JSON types, so that they cannot overlap: no value can
+// match two branches, even in a validator that coerces numbers and strings
+// (which fails "all of the oneOf rules match" on a oneOf of an integer and
+// a string). oneOf is not used at all.
+func TestSpecUnionsAreAnyOf(t *testing.T) {
+	doc := loadSpec(t)
+	unions := 0
+	seen := map[*openapi3.Schema]bool{}
+	var walk func(where string, s *openapi3.Schema)
+	walk = func(where string, s *openapi3.Schema) {
+		if s == nil || seen[s] {
+			return
+		}
+		seen[s] = true
+		if len(s.OneOf) > 0 {
+			t.Errorf("%s: oneOf; use anyOf with branches of different JSON types", where)
+		}
+		if len(s.AnyOf) > 0 {
+			unions++
+			types := map[string]bool{}
+			for i, b := range s.AnyOf {
+				if b.Value.Type == nil || len(b.Value.Type.Slice()) != 1 {
+					t.Errorf("%s: anyOf branch %d has no single type", where, i)
+					continue
+				}
+				typ := b.Value.Type.Slice()[0]
+				if typ == "integer" {
+					typ = "number" // an integer is a number: the two overlap
+				}
+				if types[typ] {
+					t.Errorf("%s: two anyOf branches of type %s overlap", where, typ)
+				}
+				types[typ] = true
+			}
+		}
+		for _, refs := range []openapi3.SchemaRefs{s.OneOf, s.AnyOf, s.AllOf} {
+			for i, r := range refs {
+				walk(fmt.Sprintf("%s/%d", where, i), r.Value)
+			}
+		}
+		for name, p := range s.Properties {
+			walk(where+"."+name, p.Value)
+		}
+		if s.Items != nil {
+			walk(where+"[]", s.Items.Value)
+		}
+		if ap := s.AdditionalProperties.Schema; ap != nil {
+			walk(where+"{}", ap.Value)
+		}
+	}
+	for name, ref := range doc.Components.Schemas {
+		walk(name, ref.Value)
+	}
+	if unions < 5 {
+		t.Errorf("found %d unions; SessionID, ActionTimestamp, Reason, StringList and SettingValue are five", unions)
 	}
 }
