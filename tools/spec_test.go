@@ -15,9 +15,24 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 )
 
-const specPath = "../api/openapi.yaml"
+// specPath is the source; spec31Path its OpenAPI 3.1 edition, which
+// go generate writes (tools/gen31).
+const (
+	specPath   = "../api/openapi.yaml"
+	spec31Path = "../api/openapi-3.1.yaml"
+)
+
+// editions are both documents, for the tests that hold for each.
+var editions = []string{specPath, spec31Path}
 
 func loadSpec(t *testing.T) *openapi3.T {
+	t.Helper()
+	return loadSpecAt(t, specPath)
+}
+
+// loadSpecAt loads and validates one edition. kin-openapi validates a 3.1
+// document, and values against its schemas, as JSON Schema 2020-12.
+func loadSpecAt(t *testing.T, specPath string) *openapi3.T {
 	t.Helper()
 	loader := openapi3.NewLoader()
 	doc, err := loader.LoadFromFile(specPath)
@@ -34,7 +49,12 @@ func loadSpec(t *testing.T) *openapi3.T {
 // checks every example of every response against its schema once more,
 // explicitly, so that a validator default changing cannot hide a bad example.
 func TestSpecValid(t *testing.T) {
-	doc := loadSpec(t)
+	for _, path := range editions {
+		t.Run(path[len("../"):], func(t *testing.T) { testSpecValid(t, loadSpecAt(t, path)) })
+	}
+}
+
+func testSpecValid(t *testing.T, doc *openapi3.T) {
 	checked := 0
 	for path, item := range doc.Paths.Map() {
 		for method, op := range item.Operations() {
@@ -42,11 +62,11 @@ func TestSpecValid(t *testing.T) {
 				for mediaType, mt := range resp.Value.Content {
 					where := fmt.Sprintf("%s %s %s %s", method, path, code, mediaType)
 					if mt.Example != nil {
-						checkExample(t, where, mt.Schema.Value, mt.Example)
+						checkExample(t, doc, where, mt.Schema.Value, mt.Example)
 						checked++
 					}
 					for name, ex := range mt.Examples {
-						checkExample(t, where+" example "+name, mt.Schema.Value, ex.Value.Value)
+						checkExample(t, doc, where+" example "+name, mt.Schema.Value, ex.Value.Value)
 						checked++
 					}
 					if code != "default" && strings.HasPrefix(code, "2") && mt.Example == nil && len(mt.Examples) == 0 {
@@ -62,7 +82,7 @@ func TestSpecValid(t *testing.T) {
 	t.Logf("%d examples validated", checked)
 }
 
-func checkExample(t *testing.T, where string, schema *openapi3.Schema, example any) {
+func checkExample(t *testing.T, doc *openapi3.T, where string, schema *openapi3.Schema, example any) {
 	t.Helper()
 	// Round-trip through JSON so numbers are float64, as from a real body.
 	b, err := json.Marshal(example)
@@ -75,7 +95,11 @@ func checkExample(t *testing.T, where string, schema *openapi3.Schema, example a
 		t.Errorf("%s: %v", where, err)
 		return
 	}
-	if err := schema.VisitJSON(v, openapi3.MultiErrors()); err != nil {
+	opts := []openapi3.SchemaValidationOption{openapi3.MultiErrors()}
+	if doc.IsOpenAPI31OrLater() {
+		opts = append(opts, openapi3.EnableJSONSchema2020())
+	}
+	if err := schema.VisitJSON(v, opts...); err != nil {
 		t.Errorf("%s: example does not validate: %v", where, err)
 	}
 }
