@@ -7,12 +7,14 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
 	"slices"
 	"sort"
 	"strings"
 	"testing"
 
 	"github.com/getkin/kin-openapi/openapi3"
+	"gopkg.in/yaml.v3"
 )
 
 // specPath is the source; spec31Path its OpenAPI 3.1 edition, which
@@ -263,5 +265,105 @@ func TestSpecUnionsAreAnyOf(t *testing.T) {
 	}
 	if unions < 5 {
 		t.Errorf("found %d unions; SessionID, ActionTimestamp, Reason, StringList and SettingValue are five", unions)
+	}
+}
+
+// TestSpecDescriptionsUnique checks that no description or summary is
+// written twice (vacuum's description-duplication rule): a copied
+// description tells the reader of generated documentation nothing about
+// the place it is copied to. Examples are data and are not looked at.
+func TestSpecDescriptionsUnique(t *testing.T) {
+	b, err := os.ReadFile(specPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc any
+	if err := yaml.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	where := map[string][]string{}
+	var walk func(path string, v any)
+	walk = func(path string, v any) {
+		switch v := v.(type) {
+		case map[string]any:
+			for k, c := range v {
+				switch k {
+				case "description", "summary":
+					if s, ok := c.(string); ok {
+						where[s] = append(where[s], path)
+					}
+				case "example", "examples":
+					continue
+				}
+				walk(path+"/"+k, c)
+			}
+		case []any:
+			for i, c := range v {
+				walk(fmt.Sprintf("%s[%d]", path, i), c)
+			}
+		}
+	}
+	walk("", doc)
+	if len(where) < 100 {
+		t.Fatalf("found %d descriptions: the walk is broken", len(where))
+	}
+	for text, paths := range where {
+		if len(paths) > 1 {
+			sort.Strings(paths)
+			t.Errorf("%q is the description of %d places: %v", text, len(paths), paths)
+		}
+	}
+}
+
+// TestSpecTypelessSchemasSayWhy checks that a component schema without a
+// type is either a union (an anyOf whose branches have types) or free-form
+// on purpose, which its description says ("any JSON value"), so that a
+// reader or a linter can tell intent from omission.
+func TestSpecTypelessSchemasSayWhy(t *testing.T) {
+	doc := loadSpec(t)
+	freeForm := 0
+	for name, ref := range doc.Components.Schemas {
+		s := ref.Value
+		if s.Type != nil && len(s.Type.Slice()) > 0 {
+			continue
+		}
+		switch {
+		case len(s.AnyOf) > 0:
+		case strings.Contains(strings.ToLower(s.Description), "any json value"):
+			freeForm++
+		default:
+			t.Errorf("schema %s has no type, is no union, and its description does not say it takes any JSON value", name)
+		}
+	}
+	if freeForm == 0 {
+		t.Error("no free-form schema found; FreeForm is one")
+	}
+}
+
+// TestSpecResponsesHaveExamples checks that every response of every
+// operation, errors and default included, shows an example body, and that
+// every parameter and response header has an example.
+func TestSpecResponsesHaveExamples(t *testing.T) {
+	doc := loadSpec(t)
+	for path, item := range doc.Paths.Map() {
+		for method, op := range item.Operations() {
+			for _, p := range op.Parameters {
+				if p.Value.Example == nil && len(p.Value.Examples) == 0 {
+					t.Errorf("%s %s: parameter %s has no example", method, path, p.Value.Name)
+				}
+			}
+			for code, resp := range op.Responses.Map() {
+				for mediaType, mt := range resp.Value.Content {
+					if mt.Example == nil && len(mt.Examples) == 0 {
+						t.Errorf("%s %s %s %s: no example", method, path, code, mediaType)
+					}
+				}
+				for name, h := range resp.Value.Headers {
+					if h.Value.Example == nil && len(h.Value.Examples) == 0 {
+						t.Errorf("%s %s %s: header %s has no example", method, path, code, name)
+					}
+				}
+			}
+		}
 	}
 }
