@@ -149,8 +149,8 @@ func (c *converter) walk(n *yaml.Node) {
 	}
 }
 
-// subschema, subschemaMap and subschemaSeq are the keywords of a schema whose values are schemas
-// themselves, or maps or lists of schemas.
+// subschema, subschemaMap and subschemaSeq are the keywords of a schema
+// whose values are a schema, a map of schemas or a list of schemas.
 var (
 	subschema    = []string{"items", "additionalProperties", "not"}
 	subschemaMap = []string{"properties"}
@@ -202,10 +202,10 @@ func (c *converter) schema(n *yaml.Node, where string, branch bool) {
 			v.Content = append(v.Content, nullSchema())
 		}
 	}
-	if ex := get(n, "example"); ex != nil {
-		key := keyNode(n, "example")
+	if key := keyNode(n, "example"); key != nil {
+		ex := get(n, "example")
 		key.Value = "examples"
-		set(n, "examples", &yaml.Node{Kind: yaml.SequenceNode, Content: []*yaml.Node{ex}})
+		set(n, "examples", &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Content: []*yaml.Node{ex}})
 	}
 	c.exclusive(n, "exclusiveMinimum", "minimum", where)
 	c.exclusive(n, "exclusiveMaximum", "maximum", where)
