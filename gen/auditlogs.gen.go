@@ -58,7 +58,7 @@ type AgentMessage struct {
 	// MessageTS The message's timestamp (`ts`).
 	MessageTS string `json:"message_ts,omitempty"`
 
-	// Team The ID of the message's workspace.
+	// Team The ID of the workspace of the message tied to the agent's action.
 	Team string `json:"team,omitempty"`
 
 	// ThreadTS The timestamp of the thread the message belongs to.
@@ -68,7 +68,7 @@ type AgentMessage struct {
 // App A Slack app: the payload of an `app` entity, or the app through which
 // an event was triggered (`context.app`).
 type App struct {
-	// BotScopes The app's bot scopes, under this name on some events.
+	// BotScopes The app's bot scopes, under this name on some events (`scopes_bot` on others).
 	BotScopes []string `json:"bot_scopes,omitempty"`
 
 	// Creator The user ID of the app's creator.
@@ -92,7 +92,7 @@ type App struct {
 	// Scopes The app's OAuth scopes.
 	Scopes []string `json:"scopes,omitempty"`
 
-	// ScopesBot The app's bot scopes, under this name on some events.
+	// ScopesBot The app's bot scopes, under this name on some events (`bot_scopes` on others).
 	ScopesBot []string `json:"scopes_bot,omitempty"`
 
 	// Team The ID of the app's workspace or organization.
@@ -366,10 +366,10 @@ type Details struct {
 	// ChannelID A channel ID tied to the action.
 	ChannelID string `json:"channel_id,omitempty"`
 
-	// ChannelIds Channel IDs tied to the action.
+	// ChannelIds Channel IDs tied to the action (in `channel_ids`).
 	ChannelIds []string `json:"channel_ids,omitempty"`
 
-	// Channels Channel IDs tied to the action.
+	// Channels Channel IDs tied to the action (in `channels`).
 	Channels []string `json:"channels,omitempty"`
 
 	// ClearedResolution The app approval resolution that was cleared (seen on `app_removed_from_whitelist`).
@@ -896,13 +896,13 @@ type DetailsRequest struct {
 // The Java SDK also models a nested `user` object here, whose shape is
 // not described.
 type DetailsUser struct {
-	// Email The user's email address.
+	// Email The inviter's or kicker's email address.
 	Email string `json:"email,omitempty"`
 
 	// ID The user ID.
 	ID string `json:"id,omitempty"`
 
-	// Name The user's name.
+	// Name The inviter's or kicker's name.
 	Name string `json:"name,omitempty"`
 
 	// Team The ID of the user's workspace.
@@ -1154,13 +1154,13 @@ type List struct {
 
 // Location Where the action took place: a workspace or the enterprise organization.
 type Location struct {
-	// Domain The workspace's or organization's Slack domain.
+	// Domain The Slack domain of the workspace or organization where the action took place.
 	Domain string `json:"domain,omitempty"`
 
-	// ID The workspace ID (`T...`) or enterprise ID (`E...`).
+	// ID The ID of the workspace (`T...`) or organization (`E...`) where the action took place.
 	ID string `json:"id,omitempty"`
 
-	// Name The workspace's or organization's name.
+	// Name The name of the workspace or organization where the action took place.
 	Name string `json:"name,omitempty"`
 
 	// Type `workspace` or `enterprise` so far (a plain string, not an enum:
@@ -1420,10 +1420,10 @@ type WorkflowV2 struct {
 	// DateUpdated When the workflow was last updated, in Unix seconds.
 	DateUpdated int64 `json:"date_updated,omitempty"`
 
-	// ID The workflow ID.
+	// ID The ID of the `workflow_v2` workflow.
 	ID string `json:"id,omitempty"`
 
-	// Name The workflow's name.
+	// Name The name of the `workflow_v2` workflow.
 	Name string `json:"name,omitempty"`
 
 	// StepConfiguration The workflow's steps.

@@ -23,9 +23,9 @@ const fixturesGlob = "../api/testdata/logs/*.json"
 // the way a middleware built on kin-openapi does it: the route is found from
 // the spec's server URL, the body decoded and validated against the
 // response schema.
-func newLogsValidator(t *testing.T) func(body []byte) error {
+func newLogsValidator(t *testing.T, specPath string) func(body []byte) error {
 	t.Helper()
-	doc := loadSpec(t)
+	doc := loadSpecAt(t, specPath)
 	router, err := legacy.NewRouter(doc)
 	if err != nil {
 		t.Fatalf("router: %v", err)
@@ -71,9 +71,16 @@ func readFixtures(t *testing.T) map[string][]byte {
 	return out
 }
 
-// TestFixturesValidate: every fixture is a valid 200 answer of GET /logs.
+// TestFixturesValidate: every fixture is a valid 200 answer of GET /logs,
+// in both editions of the spec (the 3.1 one as JSON Schema 2020-12).
 func TestFixturesValidate(t *testing.T) {
-	validate := newLogsValidator(t)
+	for _, path := range editions {
+		t.Run(path[len("../"):], func(t *testing.T) { testFixturesValidate(t, path) })
+	}
+}
+
+func testFixturesValidate(t *testing.T, specPath string) {
+	validate := newLogsValidator(t, specPath)
 	entries := 0
 	for name, body := range readFixtures(t) {
 		t.Run(name, func(t *testing.T) {
@@ -257,9 +264,15 @@ func knownEntityType(typ string) bool { return slices.Contains(factSheetEntityTy
 
 // TestFixturesRejectWrongShapes proves the validation above can fail: each
 // case breaks one field of a valid fixture entry, and the validator must
-// reject the body, naming that field.
+// reject the body, naming that field. It runs on both editions.
 func TestFixturesRejectWrongShapes(t *testing.T) {
-	validate := newLogsValidator(t)
+	for _, path := range editions {
+		t.Run(path[len("../"):], func(t *testing.T) { testFixturesRejectWrongShapes(t, path) })
+	}
+}
+
+func testFixturesRejectWrongShapes(t *testing.T, specPath string) {
+	validate := newLogsValidator(t, specPath)
 	base := readFixtures(t)["anomaly.json"]
 	cases := []struct {
 		name  string

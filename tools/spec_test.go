@@ -7,17 +7,34 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
 	"slices"
 	"sort"
 	"strings"
 	"testing"
 
 	"github.com/getkin/kin-openapi/openapi3"
+	"gopkg.in/yaml.v3"
 )
 
-const specPath = "../api/openapi.yaml"
+// specPath is the source; spec31Path its OpenAPI 3.1 edition, which
+// go generate writes (tools/gen31).
+const (
+	specPath   = "../api/openapi.yaml"
+	spec31Path = "../api/openapi-3.1.yaml"
+)
+
+// editions are both documents, for the tests that hold for each.
+var editions = []string{specPath, spec31Path}
 
 func loadSpec(t *testing.T) *openapi3.T {
+	t.Helper()
+	return loadSpecAt(t, specPath)
+}
+
+// loadSpecAt loads and validates one edition. kin-openapi validates a 3.1
+// document, and values against its schemas, as JSON Schema 2020-12.
+func loadSpecAt(t *testing.T, specPath string) *openapi3.T {
 	t.Helper()
 	loader := openapi3.NewLoader()
 	doc, err := loader.LoadFromFile(specPath)
@@ -34,7 +51,12 @@ func loadSpec(t *testing.T) *openapi3.T {
 // checks every example of every response against its schema once more,
 // explicitly, so that a validator default changing cannot hide a bad example.
 func TestSpecValid(t *testing.T) {
-	doc := loadSpec(t)
+	for _, path := range editions {
+		t.Run(path[len("../"):], func(t *testing.T) { testSpecValid(t, loadSpecAt(t, path)) })
+	}
+}
+
+func testSpecValid(t *testing.T, doc *openapi3.T) {
 	checked := 0
 	for path, item := range doc.Paths.Map() {
 		for method, op := range item.Operations() {
@@ -42,11 +64,11 @@ func TestSpecValid(t *testing.T) {
 				for mediaType, mt := range resp.Value.Content {
 					where := fmt.Sprintf("%s %s %s %s", method, path, code, mediaType)
 					if mt.Example != nil {
-						checkExample(t, where, mt.Schema.Value, mt.Example)
+						checkExample(t, doc, where, mt.Schema.Value, mt.Example)
 						checked++
 					}
 					for name, ex := range mt.Examples {
-						checkExample(t, where+" example "+name, mt.Schema.Value, ex.Value.Value)
+						checkExample(t, doc, where+" example "+name, mt.Schema.Value, ex.Value.Value)
 						checked++
 					}
 					if code != "default" && strings.HasPrefix(code, "2") && mt.Example == nil && len(mt.Examples) == 0 {
@@ -62,7 +84,7 @@ func TestSpecValid(t *testing.T) {
 	t.Logf("%d examples validated", checked)
 }
 
-func checkExample(t *testing.T, where string, schema *openapi3.Schema, example any) {
+func checkExample(t *testing.T, doc *openapi3.T, where string, schema *openapi3.Schema, example any) {
 	t.Helper()
 	// Round-trip through JSON so numbers are float64, as from a real body.
 	b, err := json.Marshal(example)
@@ -75,7 +97,11 @@ func checkExample(t *testing.T, where string, schema *openapi3.Schema, example a
 		t.Errorf("%s: %v", where, err)
 		return
 	}
-	if err := schema.VisitJSON(v, openapi3.MultiErrors()); err != nil {
+	opts := []openapi3.SchemaValidationOption{openapi3.MultiErrors()}
+	if doc.IsOpenAPI31OrLater() {
+		opts = append(opts, openapi3.EnableJSONSchema2020())
+	}
+	if err := schema.VisitJSON(v, opts...); err != nil {
 		t.Errorf("%s: example does not validate: %v", where, err)
 	}
 }
@@ -146,11 +172,11 @@ func TestSpecCoversFactSheet(t *testing.T) {
 		}
 	}
 	for _, name := range varyingDetailsFields {
-		if p := details.Properties[name]; p != nil && p.Value.Type != nil && len(p.Value.OneOf) == 0 {
+		if p := details.Properties[name]; p != nil && p.Value.Type != nil && len(p.Value.AnyOf) == 0 {
 			t.Errorf("Details.%s varies in type but the spec pins it to %v", name, p.Value.Type.Slice())
 		}
 	}
-	if p := schemas["Context"].Value.Properties["session_id"]; p == nil || len(p.Value.OneOf) < 2 {
+	if p := schemas["Context"].Value.Properties["session_id"]; p == nil || len(p.Value.AnyOf) < 2 {
 		t.Error("Context.session_id must allow a number and a string")
 	}
 	if id := schemas["AuditEntry"].Value.Properties["id"].Value; id.Format != "" {
@@ -178,6 +204,165 @@ func TestSpecDescribed(t *testing.T) {
 		for prop, p := range s.Properties {
 			if p.Value.Description == "" && p.Ref == "" {
 				t.Errorf("schema %s: property %s has no description", name, prop)
+			}
+		}
+	}
+}
+
+// TestSpecUnionsAreAnyOf checks that every union is an anyOf whose branches
+// are of different JSON types, so that they cannot overlap: no value can
+// match two branches, even in a validator that coerces numbers and strings
+// (which fails "all of the oneOf rules match" on a oneOf of an integer and
+// a string). oneOf is not used at all.
+func TestSpecUnionsAreAnyOf(t *testing.T) {
+	doc := loadSpec(t)
+	unions := 0
+	seen := map[*openapi3.Schema]bool{}
+	var walk func(where string, s *openapi3.Schema)
+	walk = func(where string, s *openapi3.Schema) {
+		if s == nil || seen[s] {
+			return
+		}
+		seen[s] = true
+		if len(s.OneOf) > 0 {
+			t.Errorf("%s: oneOf; use anyOf with branches of different JSON types", where)
+		}
+		if len(s.AnyOf) > 0 {
+			unions++
+			types := map[string]bool{}
+			for i, b := range s.AnyOf {
+				if b.Value.Type == nil || len(b.Value.Type.Slice()) != 1 {
+					t.Errorf("%s: anyOf branch %d has no single type", where, i)
+					continue
+				}
+				typ := b.Value.Type.Slice()[0]
+				if typ == "integer" {
+					typ = "number" // an integer is a number: the two overlap
+				}
+				if types[typ] {
+					t.Errorf("%s: two anyOf branches of type %s overlap", where, typ)
+				}
+				types[typ] = true
+			}
+		}
+		for _, refs := range []openapi3.SchemaRefs{s.OneOf, s.AnyOf, s.AllOf} {
+			for i, r := range refs {
+				walk(fmt.Sprintf("%s/%d", where, i), r.Value)
+			}
+		}
+		for name, p := range s.Properties {
+			walk(where+"."+name, p.Value)
+		}
+		if s.Items != nil {
+			walk(where+"[]", s.Items.Value)
+		}
+		if ap := s.AdditionalProperties.Schema; ap != nil {
+			walk(where+"{}", ap.Value)
+		}
+	}
+	for name, ref := range doc.Components.Schemas {
+		walk(name, ref.Value)
+	}
+	if unions < 5 {
+		t.Errorf("found %d unions; SessionID, ActionTimestamp, Reason, StringList and SettingValue are five", unions)
+	}
+}
+
+// TestSpecDescriptionsUnique checks that no description or summary is
+// written twice (vacuum's description-duplication rule): a copied
+// description tells the reader of generated documentation nothing about
+// the place it is copied to. Examples are data and are not looked at.
+func TestSpecDescriptionsUnique(t *testing.T) {
+	b, err := os.ReadFile(specPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc any
+	if err := yaml.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	where := map[string][]string{}
+	var walk func(path string, v any)
+	walk = func(path string, v any) {
+		switch v := v.(type) {
+		case map[string]any:
+			for k, c := range v {
+				switch k {
+				case "description", "summary":
+					if s, ok := c.(string); ok {
+						where[s] = append(where[s], path)
+					}
+				case "example", "examples":
+					continue
+				}
+				walk(path+"/"+k, c)
+			}
+		case []any:
+			for i, c := range v {
+				walk(fmt.Sprintf("%s[%d]", path, i), c)
+			}
+		}
+	}
+	walk("", doc)
+	if len(where) < 100 {
+		t.Fatalf("found %d descriptions: the walk is broken", len(where))
+	}
+	for text, paths := range where {
+		if len(paths) > 1 {
+			sort.Strings(paths)
+			t.Errorf("%q is the description of %d places: %v", text, len(paths), paths)
+		}
+	}
+}
+
+// TestSpecTypelessSchemasSayWhy checks that a component schema without a
+// type is either a union (an anyOf whose branches have types) or free-form
+// on purpose, which its description says ("any JSON value"), so that a
+// reader or a linter can tell intent from omission.
+func TestSpecTypelessSchemasSayWhy(t *testing.T) {
+	doc := loadSpec(t)
+	freeForm := 0
+	for name, ref := range doc.Components.Schemas {
+		s := ref.Value
+		if s.Type != nil && len(s.Type.Slice()) > 0 {
+			continue
+		}
+		switch {
+		case len(s.AnyOf) > 0:
+		case strings.Contains(strings.ToLower(s.Description), "any json value"):
+			freeForm++
+		default:
+			t.Errorf("schema %s has no type, is no union, and its description does not say it takes any JSON value", name)
+		}
+	}
+	if freeForm == 0 {
+		t.Error("no free-form schema found; FreeForm is one")
+	}
+}
+
+// TestSpecResponsesHaveExamples checks that every response of every
+// operation, errors and default included, shows an example body, and that
+// every parameter and response header has an example.
+func TestSpecResponsesHaveExamples(t *testing.T) {
+	doc := loadSpec(t)
+	for path, item := range doc.Paths.Map() {
+		for method, op := range item.Operations() {
+			for _, p := range op.Parameters {
+				if p.Value.Example == nil && len(p.Value.Examples) == 0 {
+					t.Errorf("%s %s: parameter %s has no example", method, path, p.Value.Name)
+				}
+			}
+			for code, resp := range op.Responses.Map() {
+				for mediaType, mt := range resp.Value.Content {
+					if mt.Example == nil && len(mt.Examples) == 0 {
+						t.Errorf("%s %s %s %s: no example", method, path, code, mediaType)
+					}
+				}
+				for name, h := range resp.Value.Headers {
+					if h.Value.Example == nil && len(h.Value.Examples) == 0 {
+						t.Errorf("%s %s %s: header %s has no example", method, path, code, name)
+					}
+				}
 			}
 		}
 	}
