@@ -49,7 +49,18 @@ const (
 	exitInterrupted   = 130 // logs, drift, schemas or actions stopped by Ctrl-C
 )
 
+// hupSignals receives SIGHUP for tail (which reopens --out), set up first
+// thing in main; nil in tests that call run.
+var hupSignals <-chan os.Signal
+
 func main() {
+	// Signal handling comes first: a SIGHUP (logrotate's) right after tail
+	// starts must not kill it.
+	if len(os.Args) > 1 && os.Args[1] == "tail" {
+		hup := make(chan os.Signal, 1)
+		signal.Notify(hup, syscall.SIGHUP)
+		hupSignals = hup
+	}
 	// The first SIGINT or SIGTERM cancels ctx: logs stops at once, tail
 	// finishes the page in hand, checkpoints and exits 0. A second one exits
 	// at once; tail's files are consistent at every instant, so that is safe.

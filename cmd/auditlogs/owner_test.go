@@ -44,6 +44,11 @@ func editState(t *testing.T, path string, edit func(m map[string]any)) {
 	}
 }
 
+// setWatermark makes a state's checkpoint start the next window at wm.
+func setWatermark(m map[string]any, wm int64) {
+	m["checkpoint"] = map[string]any{"watermark": wm, "boundary_ids": []any{}}
+}
+
 // TestTailOtherEndpointProcess runs the binary: a state collected from one
 // endpoint is refused against another (exit 6, nothing written), accepted
 // with --same-org, and a state from before endpoints were recorded adopts
@@ -68,7 +73,7 @@ func TestTailOtherEndpointProcess(t *testing.T) {
 	outBefore, _ := os.ReadFile(out)
 
 	// Another endpoint: refused before anything is read or written.
-	editState(t, state, func(m map[string]any) { m["watermark"] = float64(c.start); m["boundary_ids"] = []any{} })
+	editState(t, state, func(m map[string]any) { setWatermark(m, c.start) })
 	stateBefore, _ := os.ReadFile(state)
 	b, err := tailCmd(bin, srvB, args...).CombinedOutput()
 	if code := exitCode(t, err); code != exitStateMismatch || !strings.Contains(string(b), "was collected from "+srvA.URL+", not from "+srvB.URL) {
@@ -84,7 +89,7 @@ func TestTailOtherEndpointProcess(t *testing.T) {
 	}
 
 	// --same-org: the state moves to the other endpoint (same organization).
-	editState(t, state, func(m map[string]any) { m["watermark"] = float64(c.end) })
+	editState(t, state, func(m map[string]any) { setWatermark(m, c.end) })
 	b, err = tailCmd(bin, srvB, append(args, "--same-org")...).CombinedOutput()
 	if exitCode(t, err) != 0 || !strings.Contains(string(b), "--same-org: the state now follows another endpoint") {
 		t.Fatalf("--same-org: %v: %s", err, b)
@@ -124,7 +129,8 @@ func TestTailOtherOrganization(t *testing.T) {
 	outBefore, _ := os.ReadFile(out)
 	// The endpoint now serves another organization.
 	editState(t, state, func(m map[string]any) {
-		m["endpoint"], m["watermark"], m["boundary_ids"] = srvB.URL, float64(c.start), []any{}
+		m["endpoint"] = srvB.URL
+		setWatermark(m, c.start)
 	})
 	envB := map[string]string{"SLACK_AUDIT_TOKEN": secret, "SLACK_AUDIT_BASE_URL": srvB.URL}
 	r := runCLI(t, envB, args...)

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/slackaudit/auditlogs/internal/filesink"
 )
 
 var statusSpec = cmdSpec{
@@ -34,21 +36,22 @@ missing or unreadable (2 for a usage error). tail's watermark lags by design:
 
 // statusReport is what status prints with --format json.
 type statusReport struct {
-	OK             bool         `json:"ok"`
-	Problem        string       `json:"problem,omitempty"`
-	State          string       `json:"state"`
-	Endpoint       string       `json:"endpoint,omitempty"`
-	Org            string       `json:"org,omitempty"`
-	Watermark      *time.Time   `json:"watermark,omitempty"`
-	LagSeconds     *int64       `json:"lag_seconds,omitempty"`
-	MaxLagSeconds  int64        `json:"max_lag_seconds,omitempty"`
-	Checkpoint     *time.Time   `json:"last_checkpoint,omitempty"`
-	Saved          *time.Time   `json:"saved,omitempty"`
-	EntriesWritten int64        `json:"entries_written"`
-	Window         *statusWin   `json:"window"`
-	Output         *stateOutput `json:"output"`
-	CleanStop      bool         `json:"clean_stop"`
-	LastError      *stateError  `json:"last_error"`
+	OK             bool             `json:"ok"`
+	Problem        string           `json:"problem,omitempty"`
+	State          string           `json:"state"`
+	Endpoint       string           `json:"endpoint,omitempty"`
+	Org            string           `json:"org,omitempty"`
+	Watermark      *time.Time       `json:"watermark,omitempty"`
+	LagSeconds     *int64           `json:"lag_seconds,omitempty"`
+	MaxLagSeconds  int64            `json:"max_lag_seconds,omitempty"`
+	Checkpoint     *time.Time       `json:"last_checkpoint,omitempty"`
+	Saved          *time.Time       `json:"saved,omitempty"`
+	EntriesWritten int64            `json:"entries_written"`
+	Window         *statusWin       `json:"window"`
+	Output         *filesink.Output `json:"output"`
+	OutputReopened int64            `json:"output_reopened"`
+	CleanStop      bool             `json:"clean_stop"`
+	LastError      *filesink.Error  `json:"last_error"`
 }
 
 // statusWin is the window in progress.
@@ -90,9 +93,18 @@ func runStatus(_ context.Context, e *env, args []string) int {
 // statusOf reads the state at path and judges it as of now.
 func statusOf(path string, maxLag time.Duration, now time.Time) (statusReport, int) {
 	rep := statusReport{State: path, MaxLagSeconds: int64(maxLag / time.Second)}
-	st, err := loadState(path)
+	st, err := filesink.Read(path, filesink.Config{Now: func() time.Time { return now }, Convert: convertState})
 	if err == nil && st == nil {
 		err = errors.New("no state file " + path + ": has tail run with this --state?")
+	}
+	var cp legacyCheckpoint
+	if err == nil {
+		cp = legacyCheckpoint{Watermark: st.Start.Unix(), BoundaryIDs: []string{}}
+		if st.Checkpoint != nil && string(st.Checkpoint) != "null" {
+			if jerr := json.Unmarshal(st.Checkpoint, &cp); jerr != nil {
+				err = fmt.Errorf("state file %s: field \"checkpoint\": %v", path, jerr)
+			}
+		}
 	}
 	if err != nil {
 		var pe *os.PathError
@@ -102,20 +114,28 @@ func statusOf(path string, maxLag time.Duration, now time.Time) (statusReport, i
 		rep.Problem = strings.TrimPrefix(err.Error(), "auditlogs: ")
 		return rep, exitNoState
 	}
-	wm := time.Unix(st.Watermark, 0).UTC()
+	wm := time.Unix(cp.Watermark, 0).UTC()
 	lag := int64(now.Sub(wm) / time.Second)
 	rep.Endpoint, rep.Org, rep.Watermark, rep.LagSeconds = st.Endpoint, st.Org, &wm, &lag
 	rep.EntriesWritten, rep.Output, rep.CleanStop, rep.LastError = st.Entries, st.Output, st.CleanStop, st.LastError
+	rep.OutputReopened = st.Reopened
 	if !st.Checkpointed.IsZero() {
 		rep.Checkpoint = &st.Checkpointed
 	}
 	if !st.Updated.IsZero() {
 		rep.Saved = &st.Updated
 	}
-	if w := st.Window; w != nil {
+	if w := cp.Window; w != nil {
 		rep.Window = &statusWin{Oldest: time.Unix(w.Oldest, 0).UTC(), Latest: time.Unix(w.Latest, 0).UTC(), Pages: w.Pages}
 	}
 	rep.OK = true
+	if err := cp.validate(now); err != nil {
+		// A watermark in the future idles tail forever; one before 2018 is a
+		// backfill from nothing: neither is a state tail wrote.
+		rep.OK = false
+		rep.Problem = fmt.Sprintf("state file %s: field \"checkpoint\": %v: tail refuses this state", path, err)
+		return rep, exitNoState
+	}
 	if maxLag > 0 && time.Duration(lag)*time.Second > maxLag {
 		rep.OK = false
 		rep.Problem = fmt.Sprintf("lagging: the watermark %s is %s behind now, more than --max-lag %s",
@@ -153,6 +173,9 @@ func writeStatusText(w io.Writer, r statusReport) {
 		row("output", "%s, %d bytes checkpointed", r.Output.Path, r.Output.Offset)
 	} else {
 		row("output", "stdout")
+	}
+	if r.OutputReopened > 0 {
+		row("output reopened", "%d times (rotated, moved, deleted or truncated)", r.OutputReopened)
 	}
 	if r.LastError != nil {
 		what := "retried"

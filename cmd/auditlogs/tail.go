@@ -5,16 +5,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/slackaudit/auditlogs"
+	"github.com/slackaudit/auditlogs/internal/filesink"
 )
 
 var tailSpec = cmdSpec{
@@ -106,11 +104,6 @@ func runTail(ctx context.Context, e *env, args []string) int {
 	case *outPath != "" && *statePath != "" && sameFile(*outPath, *statePath):
 		return usageError(e, "tail", "--out and --state must be different files")
 	}
-	// SIGHUP reopens --out (after logrotate moved it) instead of killing tail.
-	hup := make(chan os.Signal, 1)
-	signal.Notify(hup, syscall.SIGHUP)
-	defer signal.Stop(hup)
-
 	ops := opsLogger(e.stderr, *logFormat, g.debug)
 	if !g.debug {
 		g.opsLog = ops
@@ -123,11 +116,11 @@ func runTail(ctx context.Context, e *env, args []string) int {
 
 	t := &tailer{
 		e: e, ci: ci, statePath: *statePath, outPath: *outPath,
-		filters:  stateFilters{Action: f.action, Actor: f.actor, Entity: f.entity, Exclude: strings.Join(f.excluded(), ",")},
+		filters:  filesink.Filters{Action: f.action, Actor: f.actor, Entity: f.entity, Exclude: strings.Join(f.excluded(), ",")},
 		limit:    f.limit,
 		interval: *interval, settle: *settle, maxWindow: *maxWindow, once: *once,
 		start: start.t, now: clock,
-		log: ci.logger, hup: hup, ops: ops, sameOrg: *sameOrg,
+		log: ci.logger, hup: hupSignals, ops: ops, sameOrg: *sameOrg,
 	}
 	if t.log == nil {
 		t.log = slog.New(slog.DiscardHandler)
@@ -146,12 +139,13 @@ func runTail(ctx context.Context, e *env, args []string) int {
 	return t.main(ctx)
 }
 
-// tailer is one run of tail.
+// tailer is one run of tail: the collection loop (collect.go) around a
+// file sink (internal/filesink), with the CLI's logs and signals.
 type tailer struct {
 	e                           *env
 	ci                          *clientInfo
 	statePath, outPath          string
-	filters                     stateFilters
+	filters                     filesink.Filters
 	limit                       int
 	interval, settle, maxWindow time.Duration
 	once                        bool
@@ -161,91 +155,83 @@ type tailer struct {
 	log                         *slog.Logger // --debug
 	ops                         *slog.Logger // --log-format; nil: plain lines
 
-	st   *tailState
-	out  *os.File // the --out file; nil when writing to stdout
+	sink *filesink.Sink
+	st   *filesink.State // the sink's
+	cp   legacyCheckpoint
 	w    entryWriter
 	prog *progress
 
-	hup          <-chan os.Signal // SIGHUP: reopen --out by its path
-	pageBuf      bytes.Buffer     // the page being written to --out, sent in one write
-	tail         []byte           // --out's last bytes before the checkpoint (see TailSum)
-	recent       []byte           // the last writes to --out, contiguous (see keepRecent),
-	recentAt     int64            // from this offset,
-	recentWrites []int            // and the length of each
-	fileEntries  int64            // entries written to the current --out file
-	movedNoted   bool             // said that --out was moved away
+	hup     <-chan os.Signal // SIGHUP: reopen --out by its path
+	pageBuf bytes.Buffer     // the page being written, sent in one write
 }
 
 // errStopped means a signal asked tail to stop after the page in hand.
 var errStopped = errors.New("stopped")
 
-// writeError is a failure to write the output: the file may hold part of a
-// page beyond the checkpoint.
-type writeError struct{ err error }
-
-func (e *writeError) Error() string { return "write output: " + e.err.Error() }
-func (e *writeError) Unwrap() error { return e.err }
+// sinkConfig is the file sink's configuration for this run.
+func (t *tailer) sinkConfig() filesink.Config {
+	return filesink.Config{
+		StatePath: t.statePath, OutPath: t.outPath, Stdout: t.e.stdout, Now: t.now,
+		Notice:             t.notice,
+		Debug:              func(msg string, args ...any) { t.log.Debug("tail: "+msg, args...) },
+		ValidateCheckpoint: validateCheckpoint,
+		Convert:            convertState,
+	}
+}
 
 func (t *tailer) main(ctx context.Context) int {
-	release, err := lockState(t.statePath)
-	if err != nil {
+	fresh := &filesink.State{Filters: t.filters, Start: t.start.UTC().Truncate(time.Second)}
+	sink, err := filesink.Open(t.sinkConfig(), fresh)
+	if errors.Is(err, filesink.ErrStateLocked) {
 		fmt.Fprintf(t.e.stderr, "auditlogs: state %s: %v\n", t.statePath, err)
 		return exitError
 	}
-	defer release()
-	st, err := loadState(t.statePath)
 	if err != nil {
 		fmt.Fprintln(t.e.stderr, "auditlogs: "+err.Error())
 		return exitError
 	}
-	if st == nil {
-		st = &tailState{Version: stateVersion, Filters: t.filters, Watermark: t.start.Unix(), BoundaryIDs: []string{}}
-		t.log.Debug("tail: new state", "start", t.start.UTC().Format(time.RFC3339))
-	} else if st.Filters == t.filters {
-		t.log.Debug("tail: resuming (--start, if given, is ignored)", "watermark", unixUTC(st.Watermark), "mid_window", st.Window != nil)
-	} else {
+	t.sink, t.st = sink, sink.State()
+	clean := true
+	defer func() {
+		if err := t.sink.Close(clean); err != nil {
+			fmt.Fprintln(t.e.stderr, "auditlogs: "+err.Error())
+		}
+	}()
+	if t.st.Filters != t.filters {
 		fmt.Fprintf(t.e.stderr, "auditlogs: state %s was made with other filters (%s) than this run's (%s).\n"+
 			"Resuming would mix two collections: use the same filters, or another --state file.\n",
-			t.statePath, describeFilters(st.Filters), describeFilters(t.filters))
+			t.statePath, describeFilters(t.st.Filters), describeFilters(t.filters))
 		return exitUsage
 	}
-	t.st = st
+	t.log.Debug("tail: state", "start", t.st.Start.Format(time.RFC3339), "resuming", t.st.Checkpoint != nil)
 	if err := t.checkEndpoint(); err != nil {
 		fmt.Fprintln(t.e.stderr, "auditlogs: "+err.Error())
 		return exitStateMismatch
 	}
-	if err := t.openOutput(); err != nil {
+	if err := t.sink.Begin(); err != nil {
+		var se *filesink.SymlinkError
+		if errors.As(err, &se) {
+			return usageError(t.e, "tail", "%v", err)
+		}
 		fmt.Fprintln(t.e.stderr, "auditlogs: "+err.Error())
 		return exitError
 	}
-	if t.out != nil {
-		defer t.out.Close()
-	}
-	t.st.CleanStop = false
-	if err := t.st.save(t.statePath); err != nil {
+	if err := t.loadCheckpoint(); err != nil {
 		fmt.Fprintln(t.e.stderr, "auditlogs: "+err.Error())
 		return exitError
 	}
-	t.prog = newProgress(t.ci, t.e.stderr, t.out == nil && isTerminal(t.e.stdout))
+	t.w, _ = newEntryWriter(formatJSONL, &t.pageBuf)
+	t.prog = newProgress(t.ci, t.e.stderr, t.outPath == "" && isTerminal(t.e.stdout))
 
 	err = t.loop(ctx)
 	t.prog.done()
-	var we *writeError
-	t.st.CleanStop = !errors.As(err, &we)
+	var oe *filesink.OutputError
+	clean = !errors.As(err, &oe)
 	if err != nil {
 		msg, _ := explain(err, t.ci)
-		t.recordError(msg, true)
-	}
-	if serr := t.st.save(t.statePath); serr != nil && err == nil {
-		err = serr
-	}
-	if err != nil {
-		if errors.As(err, &we) {
-			fmt.Fprintln(t.e.stderr, "auditlogs: "+err.Error())
-			return exitError
-		}
-		var oe *ownerError
-		if errors.As(err, &oe) {
+		_ = t.sink.RecordError(redactTokens(firstLine(msg)), true)
+		var owner *ownerError
+		if errors.As(err, &owner) {
 			fmt.Fprintln(t.e.stderr, "auditlogs: "+err.Error())
 			return exitStateMismatch
 		}
@@ -254,304 +240,25 @@ func (t *tailer) main(ctx context.Context) int {
 	return exitOK
 }
 
-// recordError keeps an error's message in the state for auditlogs status,
-// and saves the state when tail goes on (when it exits, it saves it anyway).
-func (t *tailer) recordError(msg string, fatal bool) {
-	t.st.LastError = &stateError{Time: t.now().UTC().Truncate(time.Second), Message: redactTokens(firstLine(msg)), Fatal: fatal}
-	if !fatal {
-		_ = t.st.save(t.statePath) // a failed save changes nothing: the error is reported anyway
-	}
+// recordError keeps an error's message in the state for auditlogs status.
+func (t *tailer) recordError(msg string) {
+	_ = t.sink.RecordError(redactTokens(firstLine(msg)), false) // a failed save changes nothing: the error is reported anyway
 }
 
-func describeFilters(f stateFilters) string {
+func describeFilters(f filesink.Filters) string {
 	return fmt.Sprintf("--action %q --actor %q --entity %q --exclude-action %q", f.Action, f.Actor, f.Entity, f.Exclude)
 }
 
-// loop reads windows until --once is done, a signal, or an error that will
-// not pass.
-func (t *tailer) loop(ctx context.Context) error {
-	failures, refusals := 0, 0
-	for {
-		if ctx.Err() != nil {
-			return nil
-		}
-		if t.st.Window == nil && !t.openWindow() {
-			if t.once {
-				return nil
-			}
-			t.prog.show(fmt.Sprintf("caught up to %s, next look in %s", unixUTC(t.st.Watermark), t.interval))
-			if ok, err := t.sleep(ctx, t.interval); !ok || err != nil {
-				return err
-			}
-			continue
-		}
-		err := t.readWindow(ctx)
-		switch {
-		case err == nil:
-			failures, refusals = 0, 0
-			continue
-		case errors.Is(err, errStopped):
-			return nil
-		case errors.Is(err, auditlogs.ErrInvalidCursor), errors.Is(err, auditlogs.ErrRepeatedCursor):
-			// The window's cursor is no good: read the window again.
-			if rerr := t.restartWindow(err); rerr != nil {
-				return rerr
-			}
-			if refusals++; refusals <= 3 {
-				continue
-			}
-		}
-		if t.once || !transient(err) {
-			return err
-		}
-		failures++
-		wait := t.interval // doubles with each failure in a row, up to 15 minutes
-		for i := 1; i < failures && wait < 15*time.Minute; i++ {
-			wait *= 2
-		}
-		wait = min(wait, max(t.interval, 15*time.Minute))
-		msg, _ := explain(err, t.ci)
-		t.prog.done()
-		t.recordError(msg, false)
-		fmt.Fprintf(t.e.stderr, "auditlogs: warning: %s; trying again in %s\n", firstLine(msg), wait)
-		if ok, err := t.sleep(ctx, wait); !ok || err != nil {
-			return err
-		}
-	}
-}
-
-// openWindow starts the next window, if there is settled time after the
-// watermark, and reports whether it did.
-func (t *tailer) openWindow() bool {
-	end := t.now().Add(-t.settle).Unix()
-	oldest := t.st.Watermark
-	if end <= oldest {
-		return false
-	}
-	latest := min(end, oldest+int64(t.maxWindow/time.Second))
-	t.st.Window = &stateWindow{Oldest: oldest, Latest: latest, Limit: t.limit, IDsAtLatest: []string{}}
-	if o := t.st.Output; o != nil {
-		o.WindowOffset = o.Offset
-	}
-	t.event("window start", "oldest", unixUTC(oldest), "latest", unixUTC(latest))
-	return true
-}
-
-// readWindow pages through the current window from its saved cursor,
-// writing and checkpointing every page. It returns nil when the window is
-// done, errStopped after a page if a signal came.
-func (t *tailer) readWindow(ctx context.Context) error {
-	w := t.st.Window
-	p := auditlogs.LogsParams{
-		Oldest: time.Unix(w.Oldest, 0), Latest: time.Unix(w.Latest, 0), Limit: w.Limit,
-		Action: t.filters.Action, Actor: t.filters.Actor, Entity: t.filters.Entity,
-		ExcludeActions: t.filters.Exclude,
-		Cursor:         w.Cursor,
-	}
-	boundary := make(map[string]bool, len(t.st.BoundaryIDs))
-	for _, id := range t.st.BoundaryIDs {
-		boundary[id] = true
-	}
-	// A signal lets the page in hand finish: requests do not see it.
-	reqCtx := context.WithoutCancel(ctx)
-	for page, err := range t.ci.Pages(reqCtx, p) {
-		if err != nil {
-			return err
-		}
-		if err := t.writePage(page, boundary); err != nil {
-			return err
-		}
-		if t.st.Window == nil {
-			return nil
-		}
-		if ctx.Err() != nil {
-			return errStopped
-		}
-	}
-	return errors.New("paging ended before the last page") // Pages never does this
-}
-
-// writePage writes a page's new events, makes them durable, then
-// checkpoints: the output is always at least as far as the state says.
-func (t *tailer) writePage(page *auditlogs.Page, boundary map[string]bool) error {
-	if err := t.checkPageOrg(page); err != nil {
-		return err
-	}
-	w := t.st.Window
-	n := 0
-	var atLatest []string
-	t.pageBuf.Reset()
-	for i := range page.Entries {
-		en := &page.Entries[i]
-		if en.DateCreate < w.Oldest || en.DateCreate > w.Latest {
-			// Outside the window asked for: it belongs to another window.
-			t.log.Debug("tail: skipped an event outside the window", "id", en.ID, "date_create", en.DateCreate)
-			continue
-		}
-		key := entryKey(en.ID, en.Raw())
-		if en.DateCreate == w.Oldest && boundary[key] {
-			continue // written by the previous window
-		}
-		if err := t.w.Write(en); err != nil {
-			return &writeError{err}
-		}
-		n++
-		if en.DateCreate == w.Latest {
-			atLatest = append(atLatest, key)
-		}
-	}
-	if err := t.w.EndPage(); err != nil {
-		return &writeError{err}
-	}
-	if t.out != nil {
-		// Right before the write: a rotation since the last page is dealt
-		// with here (see rotate.go).
-		again, err := t.checkOutput()
-		if err != nil {
-			return err
-		}
-		if err := t.writeOut(again, t.pageBuf.Bytes()); err != nil {
-			return err
-		}
-		t.fileEntries += int64(n)
-	} else if f, ok := t.e.stdout.(*os.File); ok {
-		_ = f.Sync() // a redirect to a file: make it durable too; a pipe cannot be
-	}
-
-	w.Pages++
-	w.Cursor = page.NextCursor
-	t.st.Checkpointed = t.now().UTC().Truncate(time.Second)
-	w.IDsAtLatest = append(w.IDsAtLatest, atLatest...)
-	t.st.Entries += int64(n)
-	note := fmt.Sprintf("window %s to %s", unixUTC(w.Oldest), unixUTC(w.Latest))
-	done := page.NextCursor == ""
-	if done {
-		t.st.Watermark = w.Latest
-		t.st.BoundaryIDs = w.IDsAtLatest
-		t.st.Window = nil
-		if o := t.st.Output; o != nil {
-			o.WindowOffset = o.Offset
-		}
-	}
-	if err := t.st.save(t.statePath); err != nil {
-		return err
-	}
-	t.event("page", "entries", n, "received", len(page.Entries)+page.Excluded, "excluded", page.Excluded, "window_pages", w.Pages, "entries_written", t.st.Entries)
-	if done {
-		t.event("window done", "oldest", unixUTC(w.Oldest), "latest", unixUTC(w.Latest), "pages", w.Pages,
-			"entries_written", t.st.Entries)
-	}
-	t.prog.page(n, note)
-	return t.serviceHUP() // the page in hand is done and checkpointed
-}
-
-// restartWindow makes the current window start over after its cursor was
-// refused. With --out it first cuts the file back to the window's start, so
-// the window's events are not written twice: the state is saved before the
-// file is cut, so the file is never shorter than the state says.
-func (t *tailer) restartWindow(cause error) error {
-	w := t.st.Window
-	if w == nil {
-		return cause
-	}
-	o := t.st.Output
-	cut := o != nil && o.WindowOffset >= 0
-	if w.Pages > 0 && !cut {
-		t.prog.done()
-		fmt.Fprintln(t.e.stderr, "auditlogs: warning: Slack refused the cursor: reading the window again; "+
-			"its first events may be written twice (only --out can cut them back)")
-	}
-	t.log.Debug("tail: window restarted", "cause", cause.Error(), "oldest", unixUTC(w.Oldest))
-	w.Cursor, w.Pages, w.IDsAtLatest = "", 0, []string{}
-	if cut {
-		o.Offset = o.WindowOffset
-	}
-	if err := t.st.save(t.statePath); err != nil {
-		return err
-	}
-	if cut {
-		if err := cutFile(t.out, o.Offset); err != nil {
-			return &writeError{err}
-		}
-		tail, err := readTail(t.out, o.Offset)
-		if err != nil {
-			return &writeError{err}
-		}
-		t.tail, t.recent, t.recentAt, t.recentWrites = tail, nil, o.Offset, nil
-		o.TailSum = sumHex(tail)
-	}
-	return nil
-}
-
-// openOutput opens --out and brings it back to the checkpoint, or sets up
-// stdout. A previous output file (another --out) is brought back to its
-// checkpoint if it is still there.
-func (t *tailer) openOutput() error {
-	st := t.st
-	abs := ""
-	if t.outPath != "" {
-		var err error
-		if abs, err = filepath.Abs(t.outPath); err != nil {
-			return err
-		}
-	}
-	if o := st.Output; o != nil && o.Path != abs {
-		t.leave(o)
-		st.Output = nil
-	}
-	if abs == "" {
-		t.w, _ = newEntryWriter(formatJSONL, t.e.stdout)
-		return nil
-	}
-	if st.Output != nil {
-		return t.resumeOutput(abs)
-	}
-	f, _, err := openOutFile(abs)
-	if err != nil {
-		return fmt.Errorf("open --out: %w", err)
-	}
-	if err := t.adopt(f, abs); err != nil {
-		f.Close()
-		return err
-	}
-	return nil
-}
-
-// leave brings the output of a previous run, which this run will not write
-// to, back to its checkpoint, if it is still there.
-func (t *tailer) leave(o *stateOutput) {
-	f, err := os.OpenFile(o.Path, os.O_RDWR, 0)
-	if err != nil {
-		return // moved away: nothing to repair
-	}
-	defer f.Close()
-	if fi, err := f.Stat(); err == nil && fi.Size() > o.Offset {
-		t.log.Debug("tail: cutting the previous output back to its checkpoint", "file", o.Path, "to", o.Offset)
-		_ = cutFile(f, o.Offset)
-	}
-}
-
-// cutFile truncates f to size, durably, and moves its offset there.
-func cutFile(f *os.File, size int64) error {
-	if err := f.Truncate(size); err != nil {
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		return err
-	}
-	_, err := f.Seek(size, io.SeekStart)
-	return err
-}
-
 // transient reports whether err may pass by itself: network trouble, 429,
-// 5xx, a garbled answer. A refused token, bad parameters or a failed write
-// will not.
+// 5xx, a garbled answer. A refused token, bad parameters, a failed write
+// or save will not.
 func transient(err error) bool {
-	var we *writeError
-	var oe *ownerError
+	var oe *filesink.OutputError
+	var se *filesink.StateError
+	var owner *ownerError
 	var apiErr *auditlogs.APIError
 	switch {
-	case errors.As(err, &we), errors.As(err, &oe),
+	case errors.As(err, &oe), errors.As(err, &se), errors.As(err, &owner),
 		errors.Is(err, auditlogs.ErrUnauthorized),
 		errors.Is(err, auditlogs.ErrForbidden),
 		errors.Is(err, auditlogs.ErrInvalidParams),
@@ -562,7 +269,7 @@ func transient(err error) bool {
 			errors.Is(err, auditlogs.ErrInvalidCursor)
 	}
 	var pe *os.PathError
-	return !errors.As(err, &pe) // a state file that cannot be saved will not fix itself
+	return !errors.As(err, &pe)
 }
 
 // sleep waits d, or until ctx is done, reopening --out on SIGHUP meanwhile;
@@ -577,15 +284,29 @@ func (t *tailer) sleep(ctx context.Context, d time.Duration) (bool, error) {
 		case <-ctx.Done():
 			return false, nil
 		case <-t.hup:
-			if t.out == nil {
-				t.event("SIGHUP: writing to stdout, nothing to reopen")
-				continue
-			}
-			if err := t.reopen("SIGHUP"); err != nil {
+			if err := t.reopen(); err != nil {
 				return false, err
 			}
 		}
 	}
+}
+
+// serviceHUP reopens --out if SIGHUP came since the last look.
+func (t *tailer) serviceHUP() error {
+	select {
+	case <-t.hup:
+		return t.reopen()
+	default:
+		return nil
+	}
+}
+
+func (t *tailer) reopen() error {
+	if t.outPath == "" {
+		t.event("SIGHUP: writing to stdout, nothing to reopen")
+		return nil
+	}
+	return t.sink.Reopen("SIGHUP")
 }
 
 func unixUTC(sec int64) string { return time.Unix(sec, 0).UTC().Format(time.RFC3339) }
