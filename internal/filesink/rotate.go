@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"os"
@@ -84,8 +85,12 @@ func readTail(f io.ReaderAt, off int64) ([]byte, error) {
 	return b, nil
 }
 
-// tailIs reports whether f's bytes before off have the checksum sum.
+// tailIs reports whether f's bytes before off have the checksum sum, or sum
+// is not known.
 func tailIs(f io.ReaderAt, off int64, sum string) bool {
+	if sum == "" {
+		return true // not recorded (a state of version 1 may lack it)
+	}
 	b, err := readTail(f, off)
 	return err == nil && sumHex(b) == sum
 }
@@ -204,7 +209,13 @@ func (s *Sink) openOutput(abs string) error {
 		return &OutputError{"lock", abs, err}
 	}
 	size := fi.Size()
-	if size >= o.Offset && tailIs(f, o.Offset, o.TailSum) {
+	if size >= o.Offset && !tailIs(f, o.Offset, o.TailSum) {
+		f.Close()
+		return &OutputError{"check", abs, fmt.Errorf("the file does not hold what the state says was written to it "+
+			"(its bytes before offset %d differ): another program changed it. Move it away (tail then starts a new file), "+
+			"or use another --state", o.Offset)}
+	}
+	if size >= o.Offset {
 		if size > o.Offset {
 			// A page written before a crash and never checkpointed: it will
 			// be read again.
@@ -219,8 +230,9 @@ func (s *Sink) openOutput(abs string) error {
 		return nil
 	}
 	// Truncated while tail was stopped (logrotate's copytruncate): what it
-	// holds now was written after the truncation and never checkpointed,
-	// since the sink starts a new file when it finds a truncation.
+	// holds now was written after the truncation and never checkpointed
+	// (a running sink starts a new file, checkpointed, when it finds a
+	// truncation), so it is cut off and read again.
 	s.cfg.Notice("--out is shorter than the checkpoint: it was truncated (logrotate copytruncate?) while tail was stopped",
 		"file", abs, "size", size, "checkpoint", o.Offset)
 	if size > 0 {
