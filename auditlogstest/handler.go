@@ -168,11 +168,18 @@ type filter struct {
 	latest, oldest int64
 	hasLatest      bool
 	hasOldest      bool
+	late           bool  // some events are late (WithLateEvents):
+	now            int64 // those not visible at now (Unix nanoseconds) are not served
 }
 
-func (f *filter) selective() bool { return f.actions != nil || f.actor != "" || f.entity != "" }
+func (f *filter) selective() bool {
+	return f.actions != nil || f.actor != "" || f.entity != "" || f.late
+}
 
 func (f *filter) match(rec *record) bool {
+	if f.late && rec.hidden(f.now) {
+		return false
+	}
 	if f.actor != "" && rec.actor != f.actor {
 		return false
 	}
@@ -223,6 +230,9 @@ func (a *api) GetLogs(w http.ResponseWriter, r *http.Request, params gen.GetLogs
 	}
 	f.actor = optString(params.Actor)
 	f.entity = optString(params.Entity)
+	if s.cfg.late.on() {
+		f.late, f.now = true, s.lateClock().UnixNano()
+	}
 
 	recs := s.records
 	start, end := s.visibleFrom(recs), len(recs) // a live server's events to come are not served yet
@@ -252,7 +262,7 @@ func (a *api) GetLogs(w http.ResponseWriter, r *http.Request, params gen.GetLogs
 	// The page is the same for the same position, limit and filters: with
 	// WithGzipCache, its gzip is kept under that key.
 	key := ""
-	if s.gz != nil && s.gz.maxBytes > 0 && !d.resetMidBody {
+	if s.gz != nil && s.gz.maxBytes > 0 && !d.resetMidBody && !f.late {
 		key = fmt.Sprintf("logs %d %d %d %q %q %q", start, end, limit, f.actions, f.actor, f.entity)
 		if _, ok := compressing(w); ok {
 			if c, ok := s.gz.cached(key); ok {

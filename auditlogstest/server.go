@@ -63,6 +63,8 @@ type record struct {
 	action string
 	actor  string // actor.user.id
 	entity string // entity[entity.type].id
+	// visibleAt is when the event shows up with WithLateEvents (Unix nanoseconds).
+	visibleAt int64
 }
 
 // compareRecords orders records newest first: by date_create descending, ties
@@ -114,6 +116,8 @@ type config struct {
 	liveNow        func() time.Time // WithLive
 	liveLag        time.Duration
 	liveEvery      time.Duration
+	late           lateConfig       // WithLateEvents
+	clock          func() time.Time // WithClock
 }
 
 // WithToken sets the token /logs accepts as "Authorization: Bearer <token>".
@@ -204,6 +208,7 @@ func NewHandler(opts ...Option) *Server {
 		s.records = loadEntries(cfg.entries)
 	}
 	s.cfg.entries = nil // not needed any more; the records hold a copy
+	markLate(&s.cfg, s.records)
 	if cfg.ratePer > 0 {
 		s.limiter = newBucket(cfg.ratePer, cfg.rateBurst, cfg.rateWindow)
 	}
