@@ -259,9 +259,9 @@ func TestTailFilesProcess(t *testing.T) {
 			{"version 2 alone", `{"version":2}`, `field "filters" is missing`},
 			{"no checkpoint", `{"version":2,"filters":{},"start":"2025-01-01T00:00:00Z","output":null,"clean_stop":true,"entries_written":0}`, `field "checkpoint" is missing`},
 			{"start before 2018", `{"version":2,"filters":{},"start":"1970-01-01T00:00:00Z","checkpoint":null,"output":null,"clean_stop":true,"entries_written":0}`, `field "start" is 1970-01-01T00:00:00Z, before the API's first events`},
-			{"watermark in the future", fmt.Sprintf(`{"version":2,"filters":{},"start":"2025-01-01T00:00:00Z","checkpoint":{"watermark":%d,"boundary_ids":[]},"output":null,"clean_stop":true,"entries_written":0}`, future), `field "checkpoint" watermark`},
-			{"watermark before 2018", `{"version":2,"filters":{},"start":"2025-01-01T00:00:00Z","checkpoint":{"watermark":5,"boundary_ids":[]},"output":null,"clean_stop":true,"entries_written":0}`, `before the API's first events`},
-			{"v1 watermark in 1970", `{"version":1,"filters":{},"watermark":0,"boundary_ids":[]}`, `before the API's first events`},
+			{"watermark in the future", fmt.Sprintf(`{"version":2,"filters":{},"start":"2025-01-01T00:00:00Z","checkpoint":{"version":1,"watermark":%d,"spans":[],"filters":{}},"output":null,"clean_stop":true,"entries_written":0}`, future), `field "checkpoint" is invalid (watermark`},
+			{"watermark before 2018", `{"version":2,"filters":{},"start":"2025-01-01T00:00:00Z","checkpoint":{"version":1,"watermark":5,"spans":[],"filters":{}},"output":null,"clean_stop":true,"entries_written":0}`, `is before 2018-03-01`},
+			{"v1 watermark in 1970", `{"version":1,"filters":{},"watermark":0,"boundary_ids":[]}`, `is before 2018-03-01`},
 		} {
 			state := filepath.Join(dir, strings.ReplaceAll(tc.name, " ", "_")+".json")
 			os.WriteFile(state, []byte(tc.body), 0o600)

@@ -46,7 +46,7 @@ func editState(t *testing.T, path string, edit func(m map[string]any)) {
 
 // setWatermark makes a state's checkpoint start the next window at wm.
 func setWatermark(m map[string]any, wm int64) {
-	m["checkpoint"] = map[string]any{"watermark": wm, "boundary_ids": []any{}}
+	m["checkpoint"] = map[string]any{"version": 1, "watermark": wm, "spans": []any{}, "filters": map[string]any{}, "stats": map[string]any{}}
 }
 
 // TestTailOtherEndpointProcess runs the binary: a state collected from one
@@ -141,8 +141,8 @@ func TestTailOtherOrganization(t *testing.T) {
 	if outAfter, _ := os.ReadFile(out); !bytes.Equal(outBefore, outAfter) {
 		t.Fatal("a page of another organization was written")
 	}
-	if st := readState(t, state); st.Org != "E0ORG1234" || st.Watermark != c.start {
-		t.Fatalf("the refused run moved the state: org %q, watermark %d", st.Org, st.Watermark)
+	if st := readState(t, state); st.Org != "E0ORG1234" || st.CP.Watermark().Unix() != c.start {
+		t.Fatalf("the refused run moved the state: org %q, watermark %v", st.Org, st.CP.Watermark())
 	}
 	// --same-org accepts it and records the new ID.
 	r = runCLI(t, envB, append(args, "--same-org")...)

@@ -139,7 +139,7 @@ func TestStatusProcess(t *testing.T) {
 func writeState(t *testing.T, path string, watermark int64) {
 	t.Helper()
 	st := fmt.Sprintf(`{"version":2,"filters":{"action":"","actor":"","entity":""},"endpoint":"","org":"",`+
-		`"start":"2025-01-01T00:00:00Z","checkpoint":{"watermark":%d,"boundary_ids":[]},"output":null,`+
+		`"start":"2025-01-01T00:00:00Z","checkpoint":{"version":1,"watermark":%d,"spans":[],"filters":{}},"output":null,`+
 		`"clean_stop":true,"entries_written":0}`, watermark)
 	if err := os.WriteFile(path, []byte(st), 0o600); err != nil {
 		t.Fatal(err)

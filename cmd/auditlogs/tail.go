@@ -9,9 +9,10 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
-	"github.com/slackaudit/auditlogs"
+	"github.com/slackaudit/auditlogs/collect"
 	"github.com/slackaudit/auditlogs/internal/filesink"
 )
 
@@ -82,6 +83,7 @@ func runTail(ctx context.Context, e *env, args []string) int {
 	settle := fs.Duration("settle", 2*time.Minute, "read only events older than this, since late events do arrive")
 	fs.Var(start, "start", "on the first run, collect from `T` (default 24h ago); ignored when resuming")
 	maxWindow := fs.Duration("max-window", 24*time.Hour, "the longest time window one pass reads (a backfill moves in such steps)")
+	lookback := fs.Duration("lookback", collect.DefaultLookback, "read each window again once it is `D` old, to write the events Slack indexed late (0: never)")
 	once := fs.Bool("once", false, "read the windows up to now minus --settle, then exit")
 	sameOrg := fs.Bool("same-org", false, "resume a state made against another endpoint or organization: they are the same one (a proxy, a new address)")
 	logFormat := fs.String("log-format", "", "log windows, pages, retries, waits and rotations to stderr as `text` or json (log/slog); default: warnings and rotations only, as plain lines")
@@ -97,6 +99,8 @@ func runTail(ctx context.Context, e *env, args []string) int {
 		return usageError(e, "tail", "--interval must be positive")
 	case *settle < 0:
 		return usageError(e, "tail", "--settle must not be negative")
+	case *lookback < 0:
+		return usageError(e, "tail", "--lookback must not be negative (0 turns it off)")
 	case *logFormat != "" && *logFormat != "text" && *logFormat != "json":
 		return usageError(e, "tail", "unknown --log-format %s: use text or json", quoteArg(*logFormat))
 	case *maxWindow < time.Second:
@@ -118,7 +122,7 @@ func runTail(ctx context.Context, e *env, args []string) int {
 		e: e, ci: ci, statePath: *statePath, outPath: *outPath,
 		filters:  filesink.Filters{Action: f.action, Actor: f.actor, Entity: f.entity, Exclude: strings.Join(f.excluded(), ",")},
 		limit:    f.limit,
-		interval: *interval, settle: *settle, maxWindow: *maxWindow, once: *once,
+		interval: *interval, settle: *settle, maxWindow: *maxWindow, once: *once, lookback: *lookback,
 		start: start.t, now: clock,
 		log: ci.logger, hup: hupSignals, ops: ops, sameOrg: *sameOrg,
 	}
@@ -155,18 +159,19 @@ type tailer struct {
 	log                         *slog.Logger // --debug
 	ops                         *slog.Logger // --log-format; nil: plain lines
 
+	lookback time.Duration
+
 	sink *filesink.Sink
 	st   *filesink.State // the sink's
-	cp   legacyCheckpoint
+	mu   sync.Mutex      // the sink: a page's delivery, a SIGHUP's reopen
 	w    entryWriter
 	prog *progress
 
+	window  collect.Window   // the window of the last page, for the logs
+	reread  bool             // and whether it was a re-read
 	hup     <-chan os.Signal // SIGHUP: reopen --out by its path
 	pageBuf bytes.Buffer     // the page being written, sent in one write
 }
-
-// errStopped means a signal asked tail to stop after the page in hand.
-var errStopped = errors.New("stopped")
 
 // sinkConfig is the file sink's configuration for this run.
 func (t *tailer) sinkConfig() filesink.Config {
@@ -216,23 +221,39 @@ func (t *tailer) main(ctx context.Context) int {
 		fmt.Fprintln(t.e.stderr, "auditlogs: "+err.Error())
 		return exitError
 	}
-	if err := t.loadCheckpoint(); err != nil {
-		fmt.Fprintln(t.e.stderr, "auditlogs: "+err.Error())
+	cp, err := checkpointOf(t.st.Checkpoint)
+	if err != nil {
+		fmt.Fprintf(t.e.stderr, "auditlogs: state file %s: field \"checkpoint\": %v\n", t.statePath, err)
 		return exitError
 	}
 	t.w, _ = newEntryWriter(formatJSONL, &t.pageBuf)
 	t.prog = newProgress(t.ci, t.e.stderr, t.outPath == "" && isTerminal(t.e.stdout))
 
-	err = t.loop(ctx)
+	col := collect.New(t.ci.Client, t, collect.WithFilters(t.collectParams()), collect.WithStart(t.st.Start),
+		collect.WithSettle(t.settle), collect.WithInterval(t.interval), collect.WithMaxWindow(t.maxWindow),
+		collect.WithLookback(t.lookback), collect.WithOnce(t.once), collect.WithLogger(t.engineLogger()),
+		collect.WithClock(t.now), collect.WithRetryHook(t.retried))
+	// SIGHUP while the collector waits (between windows, in a backoff):
+	// reopen --out now. During a page, the page goes first (mu).
+	hupDone := make(chan struct{})
+	defer close(hupDone)
+	go t.watchHUP(hupDone)
+
+	err = col.Run(ctx, cp)
 	t.prog.done()
+	if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
+		err = nil // stopped by a signal, after the last page delivered
+	}
 	var oe *filesink.OutputError
 	clean = !errors.As(err, &oe)
 	if err != nil {
 		msg, _ := explain(err, t.ci)
+		t.mu.Lock()
 		_ = t.sink.RecordError(redactTokens(firstLine(msg)), true)
+		t.mu.Unlock()
 		var owner *ownerError
 		if errors.As(err, &owner) {
-			fmt.Fprintln(t.e.stderr, "auditlogs: "+err.Error())
+			fmt.Fprintln(t.e.stderr, "auditlogs: "+owner.Error())
 			return exitStateMismatch
 		}
 		return reportError(t.e, err, t.ci)
@@ -249,52 +270,31 @@ func describeFilters(f filesink.Filters) string {
 	return fmt.Sprintf("--action %q --actor %q --entity %q --exclude-action %q", f.Action, f.Actor, f.Entity, f.Exclude)
 }
 
-// transient reports whether err may pass by itself: network trouble, 429,
-// 5xx, a garbled answer. A refused token, bad parameters, a failed write
-// or save will not.
-func transient(err error) bool {
-	var oe *filesink.OutputError
-	var se *filesink.StateError
-	var owner *ownerError
-	var apiErr *auditlogs.APIError
-	switch {
-	case errors.As(err, &oe), errors.As(err, &se), errors.As(err, &owner),
-		errors.Is(err, auditlogs.ErrUnauthorized),
-		errors.Is(err, auditlogs.ErrForbidden),
-		errors.Is(err, auditlogs.ErrInvalidParams),
-		errors.Is(err, auditlogs.ErrResponseTooLarge):
-		return false
-	case errors.As(err, &apiErr):
-		return apiErr.StatusCode >= 500 || errors.Is(err, auditlogs.ErrRateLimited) ||
-			errors.Is(err, auditlogs.ErrInvalidCursor)
-	}
-	var pe *os.PathError
-	return !errors.As(err, &pe)
-}
-
-// sleep waits d, or until ctx is done, reopening --out on SIGHUP meanwhile;
-// it reports whether it waited it all.
-func (t *tailer) sleep(ctx context.Context, d time.Duration) (bool, error) {
-	timer := time.NewTimer(d)
-	defer timer.Stop()
+// watchHUP reopens --out on SIGHUP until done is closed: after the page in
+// hand, since Deliver holds mu.
+func (t *tailer) watchHUP(done <-chan struct{}) {
 	for {
 		select {
-		case <-timer.C:
-			return true, nil
-		case <-ctx.Done():
-			return false, nil
+		case <-done:
+			return
 		case <-t.hup:
-			if err := t.reopen(); err != nil {
-				return false, err
+			t.mu.Lock()
+			err := t.reopen()
+			t.mu.Unlock()
+			if err != nil {
+				t.notice("warning: SIGHUP: " + err.Error())
 			}
 		}
 	}
 }
 
-// serviceHUP reopens --out if SIGHUP came since the last look.
+// serviceHUP reopens --out if SIGHUP came since the last look; Deliver
+// calls it after each page, so an error stops the collection.
 func (t *tailer) serviceHUP() error {
 	select {
 	case <-t.hup:
+		t.mu.Lock()
+		defer t.mu.Unlock()
 		return t.reopen()
 	default:
 		return nil

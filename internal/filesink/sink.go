@@ -404,49 +404,6 @@ func (s *Sink) Checkpoint(cp json.RawMessage, force bool) error {
 	return s.Save()
 }
 
-// Mark is a position in the output, for CutBack.
-type Mark struct {
-	Gen    int64 `json:"gen"`
-	Offset int64 `json:"offset"`
-}
-
-// Mark returns where the output ends now; ok is false with stdout.
-func (s *Sink) Mark() (m Mark, ok bool) {
-	if o := s.st.Output; o != nil {
-		return Mark{o.Gen, o.Offset}, true
-	}
-	return Mark{}, false
-}
-
-// CutBack cuts the output back to m, if it is still the same file, and
-// checkpoints cp: the state is saved first, so the file is never shorter
-// than the state says. It reports whether it cut.
-func (s *Sink) CutBack(m Mark, cp json.RawMessage) (bool, error) {
-	o := s.st.Output
-	if o == nil || o.Gen != m.Gen || m.Offset > o.Offset {
-		return false, nil
-	}
-	entriesAt := s.st.Entries
-	if p := s.st.Previous; p != nil && p.Offset == m.Offset {
-		entriesAt = p.Entries
-	}
-	o.Offset = m.Offset
-	s.st.Checkpoint, s.st.Previous, s.st.Entries = cp, nil, entriesAt
-	if err := s.Save(); err != nil {
-		return false, err
-	}
-	if err := cutFile(s.out, m.Offset); err != nil {
-		return false, &OutputError{"cut", o.Path, err}
-	}
-	tail, err := readTail(s.out, m.Offset)
-	if err != nil {
-		return false, &OutputError{"read", o.Path, err}
-	}
-	s.tail, s.recent, s.recentAt, s.recentW = tail, nil, m.Offset, nil
-	o.TailSum = sumHex(tail)
-	return true, nil
-}
-
 // RecordError keeps an error's message in the state for auditlogs status,
 // and saves the state unless fatal (Close saves it then).
 func (s *Sink) RecordError(msg string, fatal bool) error {

@@ -184,7 +184,7 @@ func (s *State) check(now time.Time, cfg *Config) *fieldError {
 			cp = nil
 		}
 		if err := cfg.ValidateCheckpoint(cp, now); err != nil {
-			return &fieldError{"checkpoint", err.Error()}
+			return &fieldError{"checkpoint", "is invalid (" + err.Error() + ")"}
 		}
 	}
 	return nil
