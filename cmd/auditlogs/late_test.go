@@ -1,0 +1,98 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/slackaudit/auditlogs/auditlogstest"
+)
+
+// TestTailLateEventsKill9 runs tail against a fake on today's clock where a
+// share of the events show up in /logs 2 to 5 s after their date_create,
+// kills it with SIGKILL at random moments while the events arrive, and
+// checks that --out holds every event exactly once; with --lookback 0 the
+// late events a first read passed are lost, which is what the lookback
+// prevents.
+func TestTailLateEventsKill9(t *testing.T) {
+	if testing.Short() {
+		t.Skip("takes about 15 s of wall clock: events arrive in real time")
+	}
+	t.Parallel()
+	bin := buildCLI(t)
+	// Events from 2 s from now on, for 8 s, about 4 a second, all sharing
+	// a second; 30% of them late by 2 to 5 s.
+	t0 := time.Now().Add(2 * time.Second).Unix()
+	var entries []json.RawMessage
+	for i := range 32 {
+		d := t0 + int64(i)/4
+		entries = append(entries, json.RawMessage(fmt.Sprintf(`{"id":"late-%03d","date_create":%d,"action":"user_login",`+
+			`"actor":{"type":"user","user":{"id":"W1","email":"a@example.com"}},"entity":{"type":"user","user":{"id":"W1"}},"context":{}}`, i, d)))
+	}
+	srv, _ := newServer(t, 0, auditlogstest.WithEntries(entries), auditlogstest.WithLateEvents(0.3, 2*time.Second, 5*time.Second))
+	end := t0 + 8
+
+	run := func(t *testing.T, lookback string) (out []byte, kills int) {
+		dir := t.TempDir()
+		state, outPath := filepath.Join(dir, "state.json"), filepath.Join(dir, "out.jsonl")
+		args := []string{"--state", state, "--out", outPath, "--start", itoa(t0 - 2), "--settle", "1s", "--interval", "100ms",
+			"--lookback", lookback, "--rate", "0", "--limit", "3"}
+		seed := uint64(time.Now().UnixNano())
+		rng := rand.New(rand.NewPCG(seed, 3))
+		t.Logf("seed %d", seed)
+		// Kill and restart until the last event has been visible for a
+		// while and its window is a lookback old.
+		deadline := time.Unix(end, 0).Add(5*time.Second + 2*time.Second)
+		for time.Now().Before(deadline) {
+			p := startProc(t, tailCmd(bin, srv, args...))
+			time.Sleep(time.Duration(50+rng.IntN(600)) * time.Millisecond)
+			p.cmd.Process.Signal(syscall.SIGKILL)
+			p.wait(t, 10*time.Second)
+			kills++
+		}
+		// A last run reads what is settled, and the re-reads due.
+		time.Sleep(time.Until(time.Unix(end, 0).Add(7 * time.Second)))
+		if b, err := tailCmd(bin, srv, append(args, "--once")...).CombinedOutput(); err != nil {
+			t.Fatalf("final run: %v: %s", err, b)
+		} else if lookback != "0" && !strings.Contains(string(b), "late event recovered") && kills == 0 {
+			t.Logf("final run: %s", b)
+		}
+		out, _ = os.ReadFile(outPath)
+		return out, kills
+	}
+
+	t.Run("lookback", func(t *testing.T) {
+		t.Parallel()
+		out, kills := run(t, "6s")
+		checkExactlyOnce(t, out, entries)
+		t.Logf("%d kills, %d entries exactly once", kills, len(entries))
+	})
+	t.Run("no lookback", func(t *testing.T) {
+		t.Parallel()
+		out, kills := run(t, "0")
+		got := map[string]int{}
+		for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+			got[line]++
+		}
+		missing := 0
+		for _, e := range entries {
+			switch got[string(e)] {
+			case 0:
+				missing++
+			case 1:
+			default:
+				t.Errorf("written %d times: %s", got[string(e)], e)
+			}
+		}
+		if missing == 0 {
+			t.Fatal("no late event was lost without the lookback: the test shows nothing")
+		}
+		t.Logf("%d kills; without the lookback %d of %d events were lost", kills, missing, len(entries))
+	})
+}
