@@ -209,13 +209,13 @@ func (s *Sink) openOutput(abs string) error {
 		return &OutputError{"lock", abs, err}
 	}
 	size := fi.Size()
-	if size >= o.Offset && !tailIs(f, o.Offset, o.TailSum) {
+	if size >= o.Offset && !tailIs(f, o.Offset, o.TailSum) && !s.hasCopy(o, fi) {
 		f.Close()
 		return &OutputError{"check", abs, fmt.Errorf("the file does not hold what the state says was written to it "+
 			"(its bytes before offset %d differ): another program changed it. Move it away (tail then starts a new file), "+
 			"or use another --state", o.Offset)}
 	}
-	if size >= o.Offset {
+	if size >= o.Offset && tailIs(f, o.Offset, o.TailSum) {
 		if size > o.Offset {
 			// A page written before a crash and never checkpointed: it will
 			// be read again.
@@ -229,10 +229,10 @@ func (s *Sink) openOutput(abs string) error {
 		s.recent, s.recentAt, s.recentW = nil, o.Offset, nil
 		return nil
 	}
-	// Truncated while tail was stopped (logrotate's copytruncate): what it
-	// holds now was written after the truncation and never checkpointed
-	// (a running sink starts a new file, checkpointed, when it finds a
-	// truncation), so it is cut off and read again.
+	// Truncated (logrotate's copytruncate) while tail was stopped, or
+	// while it ran but before it saved the state after the truncation:
+	// what the file holds now was written after the truncation and never
+	// checkpointed, so it is cut off and read again.
 	s.cfg.Notice("--out is shorter than the checkpoint: it was truncated (logrotate copytruncate?) while tail was stopped",
 		"file", abs, "size", size, "checkpoint", o.Offset)
 	if size > 0 {
@@ -374,6 +374,27 @@ func (s *Sink) wholeCopy(o *Output, cands []sibling) bool {
 	return false
 }
 
+// hasCopy reports whether logrotate's copy of o's file (cur, emptied) is
+// beside it: a file holding the bytes before the checkpoint, or before the
+// previous one.
+func (s *Sink) hasCopy(o *Output, cur fs.FileInfo) bool {
+	p := s.st.Previous
+	for _, c := range copies(o, cur) {
+		f, err := os.Open(c.path)
+		if err != nil {
+			continue
+		}
+		size := c.fi.Size()
+		found := (o.TailSum != "" && size >= o.Offset && tailIs(f, o.Offset, o.TailSum)) ||
+			(p != nil && p.Gen == o.Gen && size >= p.Offset && tailIs(f, p.Offset, p.TailSum))
+		f.Close()
+		if found {
+			return true
+		}
+	}
+	return false
+}
+
 // repairAtStart is called on start when the output was truncated while
 // tail was stopped (cur is the emptied file). A copy of the whole
 // checkpoint is cut back to it; a copy that ends inside the last write is
@@ -414,8 +435,11 @@ func (s *Sink) repairAtStart(o *Output, cur fs.FileInfo) {
 }
 
 // repairCopy is repairAtStart for a running sink, which remembers its
-// recent writes: a copy ending inside them is cut back to its last whole
-// line, and repairCopy returns the lines to write again.
+// recent writes: a copy ending inside them missed the lines after its end.
+// repairCopy returns those lines, to write again to the emptied file; the
+// copy is cut back to its last whole line only once they are written and
+// the state saved (s.afterWrite), so that a crash in between finds the copy
+// as logrotate left it, and repairs it from the state.
 func (s *Sink) repairCopy(o *Output, cur fs.FileInfo) []byte {
 	if o.Offset == 0 {
 		return nil
@@ -430,25 +454,29 @@ func (s *Sink) repairCopy(o *Output, cur fs.FileInfo) []byte {
 		if last == nil || size <= lastAt || size >= o.Offset {
 			continue
 		}
-		f, err := os.OpenFile(c.path, os.O_RDWR, 0)
+		f, err := os.Open(c.path)
 		if err != nil {
 			continue
 		}
 		got := make([]byte, size-lastAt)
-		if _, err := f.ReadAt(got, lastAt); err != nil || !bytes.Equal(got, last[:len(got)]) {
-			f.Close()
+		_, err = f.ReadAt(got, lastAt)
+		f.Close()
+		if err != nil || !bytes.Equal(got, last[:len(got)]) {
 			continue
 		}
 		whole := int64(bytes.LastIndexByte(got, '\n') + 1)
-		again := last[whole:]
-		err = cutFile(f, lastAt+whole)
-		f.Close()
-		if err != nil {
-			continue
+		again := slices.Clone(last[whole:])
+		path, at := c.path, lastAt+whole
+		s.afterWrite = func() {
+			if f, err := os.OpenFile(path, os.O_RDWR, 0); err == nil {
+				if cutFile(f, at) == nil {
+					s.cfg.Notice("logrotate's copy missed the end of the last pages (written between its copy and its truncation): "+
+						"wrote those lines again to the emptied file", "file", path, "entries", bytes.Count(again, []byte{'\n'}))
+				}
+				f.Close()
+			}
 		}
-		s.cfg.Notice("logrotate's copy missed the end of the last pages (written between its copy and its truncation): "+
-			"writing those lines again to the emptied file", "file", c.path, "entries", bytes.Count(again, []byte{'\n'}))
-		return slices.Clone(again)
+		return again
 	}
 	s.cfg.Notice("--out was truncated, and no copy of it holding the checkpoint was found beside it "+
 		"(compressed or moved to another directory?): tail cannot check that the copy holds every line it wrote; "+
@@ -487,12 +515,10 @@ func (s *Sink) checkOutput() ([]byte, error) {
 		if err := s.adopt(s.out, o.Path); err != nil {
 			return nil, err
 		}
+		// Not saved before the page is written (Write saves the first
+		// write to a file at once): until then the state names the file
+		// before its truncation, which a restart repairs from.
 		s.st.Reopened++
-		// Checkpoint the new start before writing, so that a crash before
-		// the page's checkpoint cuts the page off again, as ever.
-		if err := s.Save(); err != nil {
-			return nil, err
-		}
 		s.cfg.Notice("rotated --out", "reason", "truncated", "file", o.Path)
 		return append(s.pre, again...), nil
 	case size > o.Offset:
@@ -552,10 +578,6 @@ func (s *Sink) writeOut(pre, page []byte) error {
 			return err
 		}
 		s.st.Reopened++
-		if err := s.Save(); err != nil {
-			return err
-		}
-		o = s.st.Output
 		// buf is whole lines, after a line break for foreign bytes that
 		// the emptied file no longer holds.
 		return s.writeOut(append(s.pre, more...), bytes.TrimLeft(buf, "\n"))

@@ -59,8 +59,14 @@ type Sink struct {
 	recentW    []int    // and the length of each
 	movedNoted bool     // said that the output was moved away
 
-	written Written
-	begun   bool // Begin ran: Close saves the state
+	written   Written
+	begun     bool      // Begin ran: Close saves the state
+	saved     *Previous // the output's checkpoint at the last save
+	// afterWrite, if set, runs once the next page is written and saved: it
+	// cuts logrotate's copy back to its last whole line (see repairCopy).
+	afterWrite func()
+	stateSize int64     // the bytes of the last save
+	pending   int64     // output bytes written since the last save
 }
 
 // Written counts the bytes the sink wrote with write(2), by file.
@@ -259,6 +265,12 @@ func (s *Sink) Written() Written { return s.written }
 // directory fsynced, so the file on disk is always a whole old state or a
 // whole new one.
 func (s *Sink) Save() error {
+	st := s.st
+	if o, prev := st.Output, s.saved; o == nil || prev == nil || prev.Gen != o.Gen || prev.Offset > o.Offset {
+		st.Previous = nil
+	} else if prev.Offset < o.Offset {
+		st.Previous = prev
+	}
 	b, err := marshal(s.st, s.cfg.Now())
 	if err != nil {
 		return &StateError{"save", s.cfg.StatePath, err}
@@ -284,6 +296,11 @@ func (s *Sink) Save() error {
 	s.written.State += int64(len(b))
 	s.written.Saves++
 	s.lastSave = s.cfg.Now()
+	s.stateSize, s.pending = int64(len(b)), 0
+	s.saved = nil
+	if o := st.Output; o != nil {
+		s.saved = &Previous{Checkpoint: st.Checkpoint, Gen: o.Gen, Offset: o.Offset, TailSum: o.TailSum, Entries: st.Entries}
+	}
 	if err := syncDir(filepath.Dir(s.statePath)); err != nil {
 		return &StateError{"save", s.cfg.StatePath, err}
 	}
@@ -311,10 +328,13 @@ func syncDir(dir string) error {
 // A previous output (the state names another file than OutPath) is left
 // as it is, but for a page beyond its checkpoint, cut off if the file is
 // still the one the state recorded (same device and inode, same bytes before
-// the checkpoint). The state's checkpoint may go back one page (see
-// State.Previous): read it after Begin.
+// the checkpoint). The state's checkpoint may go back (see State.Previous):
+// read it after Begin.
 func (s *Sink) Begin() error {
 	st := s.st
+	if o := st.Output; o != nil {
+		s.saved = &Previous{Checkpoint: st.Checkpoint, Gen: o.Gen, Offset: o.Offset, TailSum: o.TailSum, Entries: st.Entries}
+	}
 	abs := ""
 	if s.cfg.OutPath != "" {
 		var err error
@@ -352,9 +372,17 @@ func (e *SymlinkError) Error() string {
 }
 
 // Write appends a page's bytes to the output in one write(2), makes them
-// durable, then saves the state with cp, the checkpoint that holds once
-// they are written, and entries more entries written. With nothing to write,
-// it is Checkpoint(cp, false).
+// durable, then records cp, the checkpoint that holds once they are
+// written, and entries more entries written.
+//
+// With stdout the state is saved after every page: a crash repeats at most
+// that page. With an output file it is saved once the pages written since
+// the last save hold at least as many bytes as the state file, so the state
+// never costs more disk writes than the output: a crash cuts the file back
+// to the saved offset and the pages since are read again, exactly once
+// still, and at most about one state's worth of bytes is read twice. Close,
+// every rotation and the first write to a file save it. With nothing to write, Write is
+// Checkpoint(cp, false).
 func (s *Sink) Write(page []byte, entries int, cp json.RawMessage) error {
 	if len(page) == 0 {
 		return s.Checkpoint(cp, false)
@@ -375,21 +403,32 @@ func (s *Sink) Write(page []byte, entries int, cp json.RawMessage) error {
 		if err != nil {
 			return err
 		}
-		o := st.Output
-		prev := &Previous{Checkpoint: st.Checkpoint, Gen: o.Gen, Offset: o.Offset, TailSum: o.TailSum, Entries: st.Entries}
 		if err := s.writeOut(again, page); err != nil {
 			return err
-		}
-		if prev.Gen == o.Gen {
-			st.Previous = prev
-		} else {
-			st.Previous = nil
 		}
 	}
 	st.Checkpoint = cp
 	st.Entries += int64(entries)
+	s.pending += int64(len(page))
+	// Saved at once: a file's first write, which TailSum cannot tell yet in
+	// logrotate's copy, and lines written again after a truncation, which
+	// are in no other file.
+	o := st.Output
+	first := o != nil && (s.saved == nil || s.saved.Gen != o.Gen || s.saved.Offset == 0)
+	if s.out != nil && !first && s.pending < s.stateSize {
+		// The file is ahead of the saved state: a crash cuts it back to
+		// the saved offset, and the pages since are read again.
+		return nil
+	}
 	st.Checkpointed = s.cfg.Now().UTC().Truncate(time.Second)
-	return s.Save()
+	if err := s.Save(); err != nil {
+		return err
+	}
+	if f := s.afterWrite; f != nil {
+		s.afterWrite = nil
+		f()
+	}
+	return nil
 }
 
 // Checkpoint records cp, a checkpoint that moved without anything to

@@ -32,10 +32,11 @@ type State struct {
 	// Checkpoint is the collector's checkpoint once Output.Offset bytes of
 	// the output are written; null before the first page.
 	Checkpoint json.RawMessage `json:"checkpoint"`
-	// Previous is the checkpoint before the last write to the output, and
-	// where that write started: a restart goes back to it when logrotate's
-	// copytruncate copied the file before that write ended and emptied it
-	// after (the write's lines are then in no file, and are read again).
+	// Previous is the checkpoint of the save before the last one that
+	// moved the output, and where the output ended then: a restart goes back
+	// to it when logrotate's copytruncate copied the file before the writes
+	// since ended and emptied it after (their lines are then in no file,
+	// and are read again).
 	Previous *Previous `json:"previous,omitempty"`
 	// Output is the output file, nil when writing to stdout.
 	Output *Output `json:"output"`
