@@ -173,6 +173,10 @@ type tailer struct {
 	pageBuf bytes.Buffer     // the page being written, sent in one write
 }
 
+// sinkWrote, if set (by tests), is told what the file sink wrote so far,
+// after each page and when a run of tail ends (closed).
+var sinkWrote func(w filesink.Written, closed bool)
+
 // sinkConfig is the file sink's configuration for this run.
 func (t *tailer) sinkConfig() filesink.Config {
 	return filesink.Config{
@@ -200,6 +204,9 @@ func (t *tailer) main(ctx context.Context) int {
 	defer func() {
 		if err := t.sink.Close(clean); err != nil {
 			fmt.Fprintln(t.e.stderr, "auditlogs: "+err.Error())
+		}
+		if sinkWrote != nil {
+			sinkWrote(t.sink.Written(), true)
 		}
 	}()
 	if t.st.Filters != t.filters {

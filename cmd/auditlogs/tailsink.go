@@ -41,6 +41,9 @@ func (t *tailer) Deliver(_ context.Context, b *collect.Batch) error {
 	}
 	t.mu.Lock()
 	err = t.sink.Write(t.pageBuf.Bytes(), len(b.Entries), cp)
+	if sinkWrote != nil {
+		sinkWrote(t.sink.Written(), false)
+	}
 	t.mu.Unlock()
 	if err != nil {
 		return err

@@ -59,14 +59,14 @@ type Sink struct {
 	recentW    []int    // and the length of each
 	movedNoted bool     // said that the output was moved away
 
-	written   Written
-	begun     bool      // Begin ran: Close saves the state
-	saved     *Previous // the output's checkpoint at the last save
+	written Written
+	begun   bool      // Begin ran: Close saves the state
+	saved   *Previous // the output's checkpoint at the last save
 	// afterWrite, if set, runs once the next page is written and saved: it
 	// cuts logrotate's copy back to its last whole line (see repairCopy).
 	afterWrite func()
-	stateSize int64     // the bytes of the last save
-	pending   int64     // output bytes written since the last save
+	stateSize  int64 // the bytes of the last save
+	pending    int64 // output bytes written since the last save
 }
 
 // Written counts the bytes the sink wrote with write(2), by file.
