@@ -21,7 +21,10 @@ var statusSpec = cmdSpec{
 	about: `Report how a tail collector is doing, from its state file alone (no token, no
 network): the watermark (every event before it has been written) and how far
 it lags behind now, the last checkpoint, the entries written, the window in
-progress, the output, and the last error tail met, if any.
+progress, the output, the late events the lookback recovered (in the last
+24h, in all, the largest lateness), odd dates, cursor restarts, and the last
+error tail met, if any. A state tail did not write (a watermark in the
+future, for one) exits 5.
 
 It is a health check for systemd, Kubernetes exec probes, Nagios or cron: it
 exits 0 when the state is readable and, with --max-lag, the watermark is no

@@ -18,37 +18,42 @@ import (
 
 var tailSpec = cmdSpec{
 	name:     "tail",
-	synopsis: "--state FILE [--out FILE] [--interval 1m] [--settle 2m] [--start T] [--once] [--action A] [--actor U] [--entity E] [--exclude-action A,B]",
+	synopsis: "--state FILE [--out FILE] [--interval 1m] [--settle 2m] [--lookback 30m] [--start T] [--once] [--action A] [--actor U] [--entity E] [--exclude-action A,B]",
 	about: `Collect audit events continuously, as JSON lines exactly as Slack sent them,
 and resume where it stopped after a restart, a crash or kill -9.
 
 tail reads closed time windows [oldest, latest], where latest is --settle
-before now (Slack's events may arrive a little late), paging through each with
-a cursor, then sleeps --interval and reads the next window, which starts at the
-previous one's latest second. Events of that shared second already written are
-skipped. A window spans at most --max-window, so a long backfill moves forward
-in steps.
+before now, paging through each with a cursor, then sleeps --interval and
+reads the next window, which starts at the previous one's latest second.
+Events of that shared second already written are skipped. A window spans at
+most --max-window, so a long backfill moves forward in steps. Once a window
+is --lookback old, tail reads it again and writes the events Slack indexed
+late (each is logged on stderr); --lookback 0 turns that off.
 
-After every page, tail fsyncs the output and then saves --state atomically
-(JSON: the filters, the window, the cursor, the watermark, the boundary IDs,
-the output's size). On start it cuts --out back to the size the state records
-(dropping a page written just before a crash) and goes on from the saved
-cursor; if Slack refuses that cursor, tail cuts --out back to the window's
-start and reads the window again. So with --out, no event is lost or written
-twice, whenever tail is stopped. Without --out, events go to stdout and a crash
-can repeat the last page (at least once).
+After every page, tail appends the page's events to --out in one write and
+fsyncs it, then checkpoints to --state (saved atomically, and at least as
+often as the state's size in output bytes). On start it cuts --out back to
+the size the state records, if it is still the file the state names, and
+goes on from the checkpoint. So with --out, no event is lost or written
+twice, whenever tail is stopped. Without --out, events go to stdout and a
+crash can repeat the last page (at least once). --out must not be a symbolic
+link; a second tail on the same --state or --out is refused.
 
 The first run starts at --start (default 24h ago); later runs ignore --start
 and resume from the state. A state made with other --action, --actor,
---entity or --exclude-action filters is refused (exit 2). The state also records the endpoint
-(--base-url, without credentials) and the organization (the enterprise ID of
-the events' context.location) it was collected from: resuming it against
-another one is refused with exit 6 before anything is written, unless
---same-org says they are the same organization. SIGINT or SIGTERM finishes the page in hand,
-checkpoints and exits 0 (a second signal exits at once, which is safe too).
-With --once, tail reads the windows up to now minus --settle and exits: for
-cron, tests and the demo. Errors that may pass (network, 429, 5xx) are retried
-with a growing pause unless --once is given; a refused token exits 1.
+--entity or --exclude-action filters is refused (exit 2), and so is a state
+tail did not write (exit 1, naming the file and the field). The state also
+records the endpoint (--base-url, without credentials) and the organization
+(the enterprise ID of the events' context.location) it was collected from:
+resuming it against another one is refused with exit 6 before anything is
+written, unless --same-org says they are the same organization. SIGINT or
+SIGTERM stops tail within seconds, whatever it is doing (a request or a wait
+is abandoned: a page is written whole or not at all), checkpoints and exits
+0. With --once, tail reads the windows up to now minus --settle, and the
+re-reads due, and exits: for cron, tests and the demo. Errors that may pass
+(network, 429, 5xx) are retried with a growing pause unless --once is given;
+a refused token exits 1. A disk error names the file (write output FILE,
+save state FILE) and exits 1.
 
 Rotation: SIGHUP makes tail finish the page in hand, checkpoint, and open
 --out again by its path, so logrotate's create mode (move the file, then
@@ -59,9 +64,9 @@ hole, a torn line or a duplicate; a copytruncate copy that missed the last
 lines written gets them again in the emptied file. Passing another --out file
 on a restart also works. See the README for logrotate configurations.
 
---log-format text or json logs each window, page, retry, wait and rotation
-(with entry counts) to stderr through log/slog; without it tail prints only
-warnings and what it did about a rotation.`,
+--log-format text or json logs each window, page, retry, wait, late event
+and rotation (with entry counts) to stderr through log/slog; without it tail
+prints only warnings, late events and what it did about a rotation.`,
 	exits: "0 success (also when stopped by SIGINT or SIGTERM), 1 runtime or API error, 2 usage error or other filters, " +
 		"6 state collected from another endpoint or organization (see --same-org)",
 	examples: `  auditlogs tail --demo --once
