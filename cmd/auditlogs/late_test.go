@@ -15,7 +15,7 @@ import (
 )
 
 // TestTailLateEventsKill9 runs tail against a fake on today's clock where a
-// share of the events show up in /logs 2 to 5 s after their date_create,
+// share of the events show up in /logs 3 to 6 s after their date_create,
 // kills it with SIGKILL at random moments while the events arrive, and
 // checks that --out holds every event exactly once; with --lookback 0, a
 // run while some late events are not there yet loses them for good, which
@@ -27,7 +27,7 @@ func TestTailLateEventsKill9(t *testing.T) {
 	t.Parallel()
 	bin := buildCLI(t)
 	// Events from 2 s from now on, for 8 s, about 4 a second, all sharing
-	// a second; 30% of them late by 2 to 5 s.
+	// a second; half of them late by 3 to 6 s.
 	t0 := time.Now().Add(2 * time.Second).Unix()
 	var entries []json.RawMessage
 	for i := range 32 {
@@ -35,7 +35,7 @@ func TestTailLateEventsKill9(t *testing.T) {
 		entries = append(entries, json.RawMessage(fmt.Sprintf(`{"id":"late-%03d","date_create":%d,"action":"user_login",`+
 			`"actor":{"type":"user","user":{"id":"W1","email":"a@example.com"}},"entity":{"type":"user","user":{"id":"W1"}},"context":{}}`, i, d)))
 	}
-	srv, _ := newServer(t, 0, auditlogstest.WithEntries(entries), auditlogstest.WithLateEvents(0.3, 2*time.Second, 5*time.Second))
+	srv, _ := newServer(t, 0, auditlogstest.WithEntries(entries), auditlogstest.WithLateEvents(0.5, 3*time.Second, 6*time.Second))
 	end := t0 + 8
 
 	run := func(t *testing.T, lookback string, kill bool) (out []byte, kills int) {
@@ -50,14 +50,14 @@ func TestTailLateEventsKill9(t *testing.T) {
 			// One run in the middle, while some late events of the seconds it
 			// reads are not there yet (however slow the machine, the last
 			// seconds' ones), then the last run.
-			time.Sleep(time.Until(time.Unix(t0+6, 0)))
-			if b, err := tailCmd(bin, srv, append(args, "--once")...).CombinedOutput(); err != nil {
+			time.Sleep(time.Until(time.Unix(t0+4, 0)))
+			if b, err := tailCmd(bin, srv, append(args, "--once", "--settle", "0s")...).CombinedOutput(); err != nil {
 				t.Fatalf("run: %v: %s", err, b)
 			}
 		}
 		// Kill and restart until the last event has been visible for a
 		// while and its window is a lookback old.
-		deadline := time.Unix(end, 0).Add(5*time.Second + 2*time.Second)
+		deadline := time.Unix(end, 0).Add(6*time.Second + 2*time.Second)
 		for kill && time.Now().Before(deadline) {
 			p := startProc(t, tailCmd(bin, srv, args...))
 			time.Sleep(time.Duration(50+rng.IntN(600)) * time.Millisecond)
@@ -66,7 +66,7 @@ func TestTailLateEventsKill9(t *testing.T) {
 			kills++
 		}
 		// A last run reads what is settled, and the re-reads due.
-		time.Sleep(time.Until(time.Unix(end, 0).Add(7 * time.Second)))
+		time.Sleep(time.Until(time.Unix(end, 0).Add(9 * time.Second)))
 		if b, err := tailCmd(bin, srv, append(args, "--once")...).CombinedOutput(); err != nil {
 			t.Fatalf("final run: %v: %s", err, b)
 		} else if lookback != "0" && !strings.Contains(string(b), "late event recovered") && kills == 0 {
@@ -78,7 +78,7 @@ func TestTailLateEventsKill9(t *testing.T) {
 
 	t.Run("lookback", func(t *testing.T) {
 		t.Parallel()
-		out, kills := run(t, "6s", true)
+		out, kills := run(t, "8s", true)
 		checkExactlyOnce(t, out, entries)
 		t.Logf("%d kills, %d entries exactly once", kills, len(entries))
 	})

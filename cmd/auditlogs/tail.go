@@ -321,8 +321,6 @@ func (t *tailer) reopen() error {
 	return t.sink.Reopen("SIGHUP")
 }
 
-func unixUTC(sec int64) string { return time.Unix(sec, 0).UTC().Format(time.RFC3339) }
-
 func firstLine(s string) string {
 	for i := range len(s) {
 		if s[i] == '\n' {

@@ -216,6 +216,9 @@ func (s *Sink) openOutput(abs string) error {
 			"or use another --state", o.Offset)}
 	}
 	if size >= o.Offset && tailIs(f, o.Offset, o.TailSum) {
+		if o.Offset == 0 && size < o.HeadLen {
+			s.repairHead(o, fi)
+		}
 		if size > o.Offset {
 			// A page written before a crash and never checkpointed: it will
 			// be read again.
@@ -372,6 +375,32 @@ func (s *Sink) wholeCopy(o *Output, cands []sibling) bool {
 		}
 	}
 	return false
+}
+
+// repairHead is called on start when nothing of the file was checkpointed
+// (Offset 0) and it is shorter than its first write: truncated while tail
+// was stopped, after logrotate copied that write, which will be read again.
+// The copy is told by the head of the write, and cut back to nothing.
+func (s *Sink) repairHead(o *Output, cur fs.FileInfo) {
+	n := min(o.HeadLen, tailSumBytes)
+	for _, c := range copies(o, cur) {
+		size := c.fi.Size()
+		if size < n || size > o.HeadLen {
+			continue
+		}
+		f, err := os.OpenFile(c.path, os.O_RDWR, 0)
+		if err != nil {
+			continue
+		}
+		head := make([]byte, n)
+		_, err = f.ReadAt(head, 0)
+		if err == nil && sumHex(head) == o.Head && cutFile(f, 0) == nil {
+			s.cfg.Notice("cut logrotate's copy back to the checkpoint: its page will be read again", "file", c.path, "bytes", size)
+			f.Close()
+			return
+		}
+		f.Close()
+	}
 }
 
 // hasCopy reports whether logrotate's copy of o's file (cur, emptied) is

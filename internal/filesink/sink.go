@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"time"
 )
@@ -402,6 +403,17 @@ func (s *Sink) Write(page []byte, entries int, cp json.RawMessage) error {
 		again, err := s.checkOutput()
 		if err != nil {
 			return err
+		}
+		if o := st.Output; o.Offset == 0 && s.afterWrite == nil {
+			// A file's first write: its head is saved first, so that a
+			// restart can tell logrotate's copy of it, should the write
+			// never be checkpointed (see repairHead).
+			head := append(slices.Clip(again), page...)
+			o.HeadLen = int64(len(head))
+			o.Head = sumHex(head[:min(len(head), tailSumBytes)])
+			if err := s.Save(); err != nil {
+				return err
+			}
 		}
 		if err := s.writeOut(again, page); err != nil {
 			return err

@@ -92,6 +92,12 @@ type Output struct {
 	// Gen counts the files written under this state (a file truncated in
 	// place starts a new one).
 	Gen int64 `json:"gen"`
+	// Head is the SHA-256 (hex) of the first tailSumBytes bytes (fewer if
+	// shorter) of the first write to the file, HeadLen that write's length,
+	// both saved before it: with Offset 0, they tell logrotate's copy of a
+	// file whose first write was never checkpointed.
+	Head    string `json:"head_sha256,omitempty"`
+	HeadLen int64  `json:"head_len,omitempty"`
 }
 
 // Previous is the checkpoint before the last write to the output file.
