@@ -6,7 +6,7 @@ import (
 	"fmt"
 
 	"github.com/slackaudit/auditlogs/flex"
-	"github.com/slackaudit/auditlogs/gen"
+	"github.com/slackaudit/auditlogs/internal/genclient"
 )
 
 // Schema is one object type of GET /schemas: its type name and its fields,
@@ -39,7 +39,7 @@ func (a *ActionList) Raw() json.RawMessage { return a.raw }
 // Schemas returns the object types the API knows and their fields. It needs
 // no token scope.
 func (c *Client) Schemas(ctx context.Context) (*SchemaList, error) {
-	req, err := gen.NewGetSchemasRequest(c.baseURL)
+	req, err := genclient.NewGetSchemasRequest(c.baseURL)
 	if err != nil {
 		return nil, fmt.Errorf("auditlogs: get schemas: %w", err)
 	}
@@ -60,6 +60,9 @@ func (c *Client) Schemas(ctx context.Context) (*SchemaList, error) {
 // tolerantly: a field description that is not a string is kept as its JSON
 // text, and an element that is not an object is skipped.
 func decodeSchemas(body []byte) ([]Schema, error) {
+	if err := checkEnvelope(body, "schemas", '['); err != nil {
+		return nil, err
+	}
 	var env struct {
 		Schemas []map[string]json.RawMessage `json:"schemas"`
 	}
@@ -90,12 +93,15 @@ func decodeSchemas(body []byte) ([]Schema, error) {
 // Actions returns the action names the API knows, by category. It needs no
 // token scope.
 func (c *Client) Actions(ctx context.Context) (*ActionList, error) {
-	req, err := gen.NewGetActionsRequest(c.baseURL)
+	req, err := genclient.NewGetActionsRequest(c.baseURL)
 	if err != nil {
 		return nil, fmt.Errorf("auditlogs: get actions: %w", err)
 	}
 	out := &ActionList{}
 	body, err := c.do(ctx, "get actions", req, nil, func(b []byte) error {
+		if err := checkEnvelope(b, "actions", '{'); err != nil {
+			return err
+		}
 		var env struct {
 			Actions map[string]json.RawMessage `json:"actions"`
 		}
@@ -116,4 +122,28 @@ func (c *Client) Actions(ctx context.Context) (*ActionList, error) {
 	}
 	out.raw = body
 	return out, nil
+}
+
+// checkEnvelope decides, as checkPage does for /logs, whether a 2xx body is
+// the answer of /schemas or /actions: a JSON object whose member (schemas,
+// actions) is required, of the JSON type that kind ('[' or '{') begins. A
+// body that says "ok": false with an "error" code is errNotOK (an
+// *APIError, not retried); any other body is ErrMalformedResponse, retried.
+func checkEnvelope(body []byte, member string, kind byte) error {
+	var env map[string]json.RawMessage
+	if err := json.Unmarshal(body, &env); err != nil {
+		return &bodyError{err: fmt.Errorf("%w: %w", ErrMalformedResponse, err), retryable: true}
+	}
+	var code string
+	if string(env["ok"]) == "false" && json.Unmarshal(env["error"], &code) == nil && code != "" {
+		return &bodyError{err: errNotOK}
+	}
+	if v := env[member]; len(v) == 0 || v[0] != kind {
+		want := "array"
+		if kind == '{' {
+			want = "object"
+		}
+		return &bodyError{err: fmt.Errorf("%w: no %q %s", ErrMalformedResponse, member, want), retryable: true}
+	}
+	return nil
 }

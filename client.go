@@ -10,6 +10,7 @@ import (
 	"net/http/httptrace"
 	"net/url"
 	"runtime"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -22,8 +23,9 @@ import (
 	"github.com/slackaudit/auditlogs/internal/ratelimit"
 )
 
-// Version is the library's version, sent in the User-Agent header.
-const Version = "0.1.0"
+// Version is the library's version, sent in the User-Agent header: the last
+// release's, which .ci/release writes here.
+const Version = "1.0.0"
 
 // DefaultBaseURL is where the API lives.
 const DefaultBaseURL = "https://api.slack.com/audit/v1/"
@@ -90,11 +92,12 @@ func (s *secret) GoString() string { return "[redacted]" }
 
 // New returns a Client that authenticates with token, a user token
 // (xoxp-...) with the auditlogs:read scope from an app installed on the
-// Enterprise Grid organization. It refuses an empty token and bad options.
+// Enterprise Grid organization. It refuses bad options.
+//
+// An empty token makes a Client for /schemas and /actions, which need none:
+// it sends no Authorization header, and its /logs calls (Logs, Pages,
+// AllLogs, RawPages) fail at once with ErrNoToken.
 func New(token string, opts ...Option) (*Client, error) {
-	if token == "" {
-		return nil, errors.New("auditlogs: empty token: pass a user token (xoxp-...) with the auditlogs:read scope")
-	}
 	cfg := defaultConfig()
 	for _, opt := range opts {
 		if err := opt(&cfg); err != nil {
@@ -134,9 +137,13 @@ func New(token string, opts ...Option) (*Client, error) {
 		limiter:       c.limiter,
 		now:           time.Now,
 	}
+	theirs := cfg.httpClient != nil
 	hc := cfg.httpClient
-	if hc == nil {
+	if !theirs {
 		hc = defaultHTTPClient(cfg.timeout)
+	}
+	if hc, err = httpClientFor(base, hc, theirs); err != nil {
+		return nil, err
 	}
 	c.http = &retryablehttp.Client{
 		HTTPClient:   hc,
@@ -169,8 +176,10 @@ func (c *Client) String() string {
 // GoString describes the client without its token, for %#v.
 func (c *Client) GoString() string { return c.String() }
 
-// RateLimitWait returns the total time this client's calls have spent waiting
-// on its rate limiter, Retry-After pauses included.
+// RateLimitWait returns the total time this client's calls have actually
+// spent waiting on its rate limiter, Retry-After pauses included: a wait cut
+// short by a context counts as far as it went. It saturates at the largest
+// time.Duration.
 func (c *Client) RateLimitWait() time.Duration { return c.limiter.TotalWait() }
 
 // defaultHTTPClient is the transport under the retries when WithHTTPClient is
@@ -211,7 +220,7 @@ func checkPlainHTTP(base string, allowed bool) error {
 		return nil
 	}
 	return fmt.Errorf("%w: base URL %q is plain http to %s, which is not a loopback address: the token would cross the network "+
-		"in clear; use https, or WithPlainHTTP(true) for a test setup", ErrInvalidOption, base, u.Hostname())
+		"in clear; use https, or WithPlainHTTP(true) for a test setup", ErrPlainHTTP, base, u.Hostname())
 }
 
 // isLoopback reports whether host names this machine: localhost, or a
@@ -250,9 +259,11 @@ func (c *Client) doAhead(ctx context.Context, op string, req *http.Request, stor
 	req.Header.Set("Accept-Encoding", acceptEncoding) // set by hand: the transport leaves the body compressed (gzip.go)
 	req.Header.Set("User-Agent", c.userAgent)
 	for k, v := range c.headers {
-		req.Header[k] = v
+		req.Header[k] = slices.Clone(v) // the request's own: a transport or hook may edit it
 	}
-	req.Header.Set("Authorization", "Bearer "+c.token.value)
+	if c.token.value != "" {
+		req.Header.Set("Authorization", "Bearer "+c.token.value)
+	}
 
 	rreq, err := retryablehttp.FromRequest(req)
 	if err != nil {
@@ -270,7 +281,9 @@ func (c *Client) doAhead(ctx context.Context, op string, req *http.Request, stor
 			return err
 		}
 		if decode != nil {
-			if err := decode(b); err != nil {
+			if err := decode(b); errors.Is(err, errNotOK) {
+				return &bodyError{err: newAPIError(resp, b, time.Now())} // Slack's error: not retried
+			} else if err != nil {
 				return err
 			}
 		}
@@ -292,6 +305,11 @@ func (c *Client) doAhead(ctx context.Context, op string, req *http.Request, stor
 		if resp != nil {
 			resp.Body.Close()
 		}
+		var apiErr *APIError
+		if errors.As(err, &apiErr) { // a 2xx body with "ok": false and a code
+			apiErr.Attempts = cs.attempts
+			return nil, apiErr
+		}
 		return nil, callError(op, err, cs.attempts)
 	}
 	defer resp.Body.Close()
@@ -308,14 +326,20 @@ func (c *Client) doAhead(ctx context.Context, op string, req *http.Request, stor
 // its URL.
 func callError(op string, err error, attempts int) error {
 	var be *bodyError
-	if errors.As(err, &be) {
+	var ue *url.Error
+	switch {
+	case errors.As(err, &be):
 		err = be.err // already says "auditlogs: ..."
-	} else {
-		var ue *url.Error
-		if errors.As(err, &ue) {
-			err = ue.Err
+		var te *TransportError
+		if errors.As(err, &te) && te.Op == "" {
+			te.Op = op
 		}
-		err = fmt.Errorf("auditlogs: %s: %w", op, err)
+	case errors.As(err, &ue) && errors.Is(ue.Err, ErrRedirectRefused):
+		err = ue.Err // names the target without its query
+	case errors.As(err, &ue):
+		err = &TransportError{Op: op, Err: ue.Err}
+	default:
+		err = &TransportError{Op: op, Err: err}
 	}
 	if attempts > 1 {
 		return &attemptsError{err: err, attempts: attempts}

@@ -10,11 +10,9 @@ import (
 // description this version of the library was generated from
 // (api/openapi.yaml): Slack sent something the spec does not describe.
 type DriftFinding struct {
-	// Kind is "unknown_field" (a member the spec does not describe),
-	// "unexpected_type" (a JSON type the spec does not allow there, null
-	// included) or "unknown_type" (an entity.type or actor.type whose
-	// payload the spec does not describe).
-	Kind string
+	// Kind says what differs: DriftUnknownField, DriftUnexpectedType or
+	// DriftUnknownType.
+	Kind DriftKind
 	// Path is the place: member names from the entry's root joined by
 	// dots, with [] for the elements of an array, such as
 	// "details.rules_checked[].title", "context.device_id" or, for
@@ -28,6 +26,22 @@ type DriftFinding struct {
 	// where it says number); empty for unknown_field and unknown_type.
 	Spec []string
 }
+
+// DriftKind is the kind of a DriftFinding. Its value is the name the
+// auditlogs drift command prints, such as "unknown_field".
+type DriftKind string
+
+// The kinds of DriftFinding.
+const (
+	// DriftUnknownField is a member the spec does not describe.
+	DriftUnknownField DriftKind = drift.KindUnknownField
+	// DriftUnexpectedType is a JSON type the spec does not allow there, null
+	// included.
+	DriftUnexpectedType DriftKind = drift.KindUnexpectedType
+	// DriftUnknownType is an entity.type or actor.type whose payload the
+	// spec does not describe.
+	DriftUnknownType DriftKind = drift.KindUnknownType
+)
 
 // CheckDrift reports what in one audit entry, given as its JSON (such as
 // Entry.Raw returns), the API description this version of the library was
@@ -47,7 +61,7 @@ func CheckDrift(entry []byte) ([]DriftFinding, error) {
 	}
 	out := make([]DriftFinding, len(fs))
 	for i, f := range fs {
-		out[i] = DriftFinding{Kind: f.Kind, Path: f.Path, Seen: f.Seen, Spec: f.Spec}
+		out[i] = DriftFinding{Kind: DriftKind(f.Kind), Path: f.Path, Seen: f.Seen, Spec: f.Spec}
 	}
 	return out, nil
 }

@@ -56,8 +56,9 @@ type Entry struct {
 // not modify it.
 func (e *Entry) Raw() json.RawMessage { return e.raw }
 
-// Time returns DateCreate as a time.Time.
-func (e *Entry) Time() time.Time { return time.Unix(e.DateCreate, 0) }
+// Time returns DateCreate as a time.Time in UTC, whatever the machine's
+// time zone, so that it prints the same everywhere.
+func (e *Entry) Time() time.Time { return time.Unix(e.DateCreate, 0).UTC() }
 
 // MarshalJSON returns the entry as the server sent it. An Entry built in
 // code, with no raw bytes, is encoded from its typed fields.

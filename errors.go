@@ -26,14 +26,27 @@ var (
 	ErrInvalidCursor = errors.New("auditlogs: invalid cursor")
 	// ErrServer: Slack failed (HTTP 5xx) on every attempt.
 	ErrServer = errors.New("auditlogs: server error")
+	// ErrNoToken: a /logs call on a Client made without a token (New("")),
+	// which can read only /schemas and /actions. Nothing was sent.
+	ErrNoToken = errors.New("auditlogs: no token: /logs needs a user token (xoxp-...) with the auditlogs:read scope")
 	// ErrInvalidOption: an Option passed to New is out of bounds.
 	ErrInvalidOption = errors.New("auditlogs: invalid option")
+	// ErrPlainHTTP: New refused a plain http base URL to a host that is not
+	// this machine, where the token would cross the network in clear (see
+	// WithPlainHTTP). It matches ErrInvalidOption too.
+	ErrPlainHTTP = fmt.Errorf("%w: plain http to another machine", ErrInvalidOption)
 	// ErrInvalidParams: the request's parameters are out of bounds; nothing
 	// was sent.
 	ErrInvalidParams = errors.New("auditlogs: invalid parameters")
 	// ErrRepeatedCursor: the server sent a cursor it had already sent in this
 	// pass, which would make paging loop forever.
 	ErrRepeatedCursor = errors.New("auditlogs: server repeated a cursor")
+	// ErrCursorTooLong: the server sent a next_cursor longer than
+	// MaxCursorLen. It is not followed, nor retried.
+	ErrCursorTooLong = errors.New("auditlogs: server sent a cursor too long")
+	// ErrTooManyEmptyPages: the server sent MaxEmptyPages empty pages in a
+	// row, each with a new cursor: paging stops rather than run forever.
+	ErrTooManyEmptyPages = errors.New("auditlogs: too many empty pages in a row")
 	// ErrResponseTooLarge: a response body was larger than the client's limit
 	// (see WithMaxResponseBytes).
 	ErrResponseTooLarge = errors.New("auditlogs: response too large")
@@ -41,6 +54,32 @@ var (
 	// API documents, on every attempt.
 	ErrMalformedResponse = errors.New("auditlogs: malformed response")
 )
+
+// TransportError is a call that could not reach the API: no connection, a
+// TLS or proxy failure, a timeout, or a connection dropped before the whole
+// body came (a gzip stream cut short included), on every attempt. Use
+// errors.As to tell it from the other failures of a call: an *APIError (the
+// API answered, with an error), ErrMalformedResponse or ErrResponseTooLarge
+// (it answered something the client cannot use), ErrRedirectRefused. Its
+// message never names the URL.
+type TransportError struct {
+	// Op is the call, such as "get logs".
+	Op string
+	// Err is the network's error, such as a *net.OpError or
+	// io.ErrUnexpectedEOF.
+	Err error
+}
+
+// Error implements error.
+func (e *TransportError) Error() string {
+	if e.Op == "" {
+		return "auditlogs: " + e.Err.Error()
+	}
+	return "auditlogs: " + e.Op + ": " + e.Err.Error()
+}
+
+// Unwrap returns Err.
+func (e *TransportError) Unwrap() error { return e.Err }
 
 // Slack's error codes, by the sentinel they match.
 var (
@@ -50,8 +89,10 @@ var (
 		"team_not_authorized", "org_login_required", "invalid_workspace", "access_denied", "user_not_authorized"}
 )
 
-// APIError is a non-2xx answer from Slack. Its message names the status and
-// Slack's error code, never the URL, a header or the token.
+// APIError is a non-2xx answer from Slack, or a 2xx answer whose body says
+// "ok": false with an "error" code (such as invalid_auth: matched by
+// ErrUnauthorized like a 401, and never retried). Its message names the
+// status and Slack's error code, never the URL, a header or the token.
 type APIError struct {
 	// StatusCode is the HTTP status.
 	StatusCode int

@@ -16,33 +16,17 @@ import (
 // sent, excluded events included.
 
 func (p LogsParams) validateExcluded() error {
-	if p.ExcludeActions == "" {
-		return nil
-	}
-	for a := range strings.SplitSeq(p.ExcludeActions, ",") {
+	for i, a := range p.ExcludeActions {
 		if strings.TrimSpace(a) == "" {
-			return fmt.Errorf("%w: an empty action name in ExcludeActions %q", ErrInvalidParams, p.ExcludeActions)
+			return fmt.Errorf("%w: ExcludeActions[%d] is an empty action name", ErrInvalidParams, i)
 		}
 	}
 	return nil
 }
 
-// excludedNames returns the names of a valid ExcludeActions list.
-func excludedNames(list string) []string {
-	if list == "" {
-		return nil
-	}
-	names := strings.Split(list, ",")
-	for i := range names {
-		names[i] = strings.TrimSpace(names[i])
-	}
-	return names
-}
-
 // dropExcluded removes the entries whose action is in exclude, in place,
 // and returns the entries kept and how many were dropped.
-func dropExcluded(entries []json.RawMessage, list string) ([]json.RawMessage, int) {
-	exclude := excludedNames(list)
+func dropExcluded(entries []json.RawMessage, exclude []string) ([]json.RawMessage, int) {
 	if len(exclude) == 0 {
 		return entries, 0
 	}

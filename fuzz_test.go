@@ -6,11 +6,11 @@ import (
 	"net/url"
 	"testing"
 
-	"github.com/slackaudit/auditlogs/gen"
+	"github.com/slackaudit/auditlogs/internal/genclient"
 )
 
 // FuzzDecodePage feeds arbitrary bodies to the page decoder: it must never
-// panic, must accept exactly the JSON objects encoding/json accepts, and
+// panic, must accept only JSON objects (FuzzPageValidation says which), and
 // every entry it yields must decode without error.
 func FuzzDecodePage(f *testing.F) {
 	f.Add([]byte(`{"ok":true,"entries":[{"id":"a","date_create":1,"action":"x"}],"response_metadata":{"next_cursor":"c="}}`))
@@ -24,9 +24,6 @@ func FuzzDecodePage(f *testing.F) {
 		page, err := decodePage(body, nil)
 		trimmed := bytes.TrimSpace(body)
 		isObject := json.Valid(body) && len(trimmed) > 0 && trimmed[0] == '{'
-		if isObject && err != nil {
-			t.Fatalf("decodePage refused a JSON object: %v\n%q", err, body)
-		}
 		if err != nil {
 			return
 		}
@@ -74,7 +71,7 @@ func FuzzCursor(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, cursor string) {
 		p := LogsParams{Cursor: cursor, Action: "user_login"}
-		req, err := gen.NewGetLogsRequest("https://api.slack.com/audit/v1/", p.query())
+		req, err := genclient.NewGetLogsRequest("https://api.slack.com/audit/v1/", p.query())
 		if err != nil {
 			t.Fatal(err)
 		}

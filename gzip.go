@@ -97,7 +97,7 @@ func inflateError(err error) error {
 	if errors.Is(err, io.EOF) {
 		err = io.ErrUnexpectedEOF // no gzip header at all: an empty body
 	}
-	return &bodyError{err: fmt.Errorf("auditlogs: reading response: %w", err), retryable: true}
+	return &bodyError{err: &TransportError{Err: fmt.Errorf("reading response: %w", err)}, retryable: true}
 }
 
 // readErrorBody reads the start of a non-2xx body, at most maxErrorBody

@@ -65,8 +65,12 @@ func WithBaseURL(u string) Option {
 	return func(c *config) error { c.baseURL = u; return nil }
 }
 
-// WithHTTPClient sets the HTTP client under the retries: its transport and
-// its timeout, which bounds each attempt. The default uses the proxy from the
+// WithHTTPClient sets the HTTP client under the retries: its transport, its
+// cookie jar, its CheckRedirect, and its timeout, which bounds each attempt,
+// as they are when New runs. The client is not modified: the library wraps
+// it, refusing any redirect that leaves the base URL's scheme, host and port
+// (ErrRedirectRefused) before its own CheckRedirect runs, and it never
+// closes the client's idle connections. The default uses the proxy from the
 // environment (honouring NO_PROXY) and DefaultTimeout.
 func WithHTTPClient(hc *http.Client) Option {
 	return func(c *config) error {
@@ -128,9 +132,15 @@ func WithRetryWait(minWait, maxWait time.Duration) Option {
 }
 
 // WithMaxRetryAfter caps the Retry-After the client waits out before trying
-// again; a 429 or 5xx asking for a longer wait is returned at once as an
-// *APIError whose RetryAfter says how long. The default is
-// DefaultMaxRetryAfter (2 minutes).
+// again. A Retry-After within the cap pauses every call of the client (with
+// the rate limiter on) until it runs out, each call waiting at most until its
+// context is done. A 429 or 5xx asking for a longer wait fails that call at
+// once, as an *APIError whose RetryAfter says how long (a huge value or a
+// far HTTP date saturates at the largest time.Duration), and holds back no
+// other call: later calls proceed, paced by the limiter (slowed down by the
+// 429), and fail the same way if the server still refuses them. The client
+// thus never stops for a wait it did not agree to; the caller decides what
+// to do with RetryAfter. The default is DefaultMaxRetryAfter (2 minutes).
 func WithMaxRetryAfter(d time.Duration) Option {
 	return func(c *config) error {
 		if d < 0 {

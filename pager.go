@@ -3,7 +3,9 @@ package auditlogs
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"iter"
 	"runtime"
@@ -12,6 +14,7 @@ import (
 
 	"github.com/slackaudit/auditlogs/gen"
 	"github.com/slackaudit/auditlogs/internal/entrydecode"
+	"github.com/slackaudit/auditlogs/internal/genclient"
 	"github.com/slackaudit/auditlogs/internal/jsonsplit"
 	"github.com/slackaudit/auditlogs/internal/pagestore"
 )
@@ -23,7 +26,8 @@ type LogsParams struct {
 	// unset. They are sent as Unix seconds.
 	Oldest, Latest time.Time
 	// Limit is the page size to aim for, 1 to 9999; Slack may send fewer.
-	// Zero means DefaultLimit.
+	// Zero means MaxLimit, so that a pull spends as few rate-limited calls
+	// as possible.
 	Limit int
 	// Action is an action name, such as "user_login".
 	Action string
@@ -31,33 +35,40 @@ type LogsParams struct {
 	Actor string
 	// Entity is the ID of the object acted on.
 	Entity string
-	// ExcludeActions is a comma-separated list of action names, such as
-	// "user_login,file_downloaded", whose events are dropped on the
-	// client's side (Slack has no such filter): Logs, Pages, AllLogs and
-	// RawPages all leave them out of the entries they return, and a Page or
-	// RawPage counts them in Excluded. Page.Raw still returns the body as
-	// sent. They still cost their share of the page: to save calls, use
-	// Action. (A string, not a slice, so that LogsParams stays comparable.)
-	ExcludeActions string
+	// ExcludeActions lists action names, such as "user_login", whose
+	// events are dropped on the client's side (Slack has no such filter):
+	// Logs, Pages, AllLogs and RawPages all leave them out of the entries
+	// they return, and a Page or RawPage counts them in Excluded. Page.Raw
+	// still returns the body as sent. They still cost their share of the
+	// page: to save calls, use Action. An empty name is an error.
+	ExcludeActions []string
 	// Cursor resumes paging where a previous page's NextCursor left off. The
 	// other fields must be the same as for that page: Slack's cursor does not
 	// remember them.
 	Cursor string
 }
 
-// DefaultLimit is the page size used when LogsParams.Limit is zero: the
-// largest Slack allows, so that a pull spends as few rate-limited calls as
-// possible.
-const DefaultLimit = 9999
-
 // MaxLimit is the largest page size Slack accepts.
 const MaxLimit = 9999
+
+// MaxCursorLen bounds a cursor, in bytes: a page whose next_cursor is longer
+// fails with ErrCursorTooLong (Slack's are under a hundred bytes), and
+// LogsParams.Cursor may not be longer.
+const MaxCursorLen = 64 << 10
+
+// MaxEmptyPages is how many empty pages in a row, each with a new cursor,
+// Pages, AllLogs and RawPages follow before they stop with
+// ErrTooManyEmptyPages: a server that answers so never ends. Pages whose
+// entries ExcludeActions dropped are not empty.
+const MaxEmptyPages = 100
 
 func (p LogsParams) validate() error {
 	if err := p.validateExcluded(); err != nil {
 		return err
 	}
 	switch {
+	case len(p.Cursor) > MaxCursorLen:
+		return fmt.Errorf("%w: cursor of %d bytes, over %d", ErrInvalidParams, len(p.Cursor), MaxCursorLen)
 	case p.Limit < 0 || p.Limit > MaxLimit:
 		return fmt.Errorf("%w: limit %d is outside 1..%d", ErrInvalidParams, p.Limit, MaxLimit)
 	case !p.Oldest.IsZero() && p.Oldest.Unix() < 0:
@@ -83,7 +94,7 @@ func (p LogsParams) query() *gen.GetLogsParams {
 		v := p.Latest.Unix()
 		q.Latest = &v
 	}
-	limit := int32(DefaultLimit)
+	limit := int32(MaxLimit)
 	if p.Limit != 0 {
 		limit = int32(p.Limit)
 	}
@@ -128,16 +139,44 @@ type rawPage struct {
 	body     []byte
 }
 
-// decodePage checks that a /logs body is complete JSON and splits out its
-// entries (still raw, sub-slices of body) and cursor, in one pass (see
-// jsonsplit.SplitPage). Members of an unexpected type are ignored; only JSON that is
-// not valid (a body cut short) is an error, which the retry loop retries.
+// decodePage checks that a /logs body is a page and splits out its entries
+// (still raw, sub-slices of body) and cursor, in one pass (see
+// jsonsplit.SplitPage), then checks it with checkPage.
 func decodePage(body []byte, entries []json.RawMessage) (*rawPage, error) {
 	page := &rawPage{Page: jsonsplit.Page{Entries: entries[:0]}, body: body}
 	if err := jsonsplit.SplitPage(body, &page.Page); err != nil {
 		return nil, &bodyError{err: fmt.Errorf("%w: %w", ErrMalformedResponse, err), retryable: true}
 	}
-	return page, nil
+	return page, checkPage(&page.Page)
+}
+
+// errNotOK marks a 2xx body that says "ok": false with an error code: the
+// response handler turns it into an *APIError with that code.
+var errNotOK = errors.New("auditlogs: the body says ok false")
+
+// checkPage decides whether a 2xx body, valid JSON, is a /logs page. A body
+// that says "ok": false with an "error" code is Slack's error, whatever else
+// it holds: errNotOK, not retried (the response handler makes it an
+// *APIError). Otherwise a page is an object with an "entries" array (our
+// spec requires it); anything else ({}, an array, a string, entries of
+// another type) is ErrMalformedResponse, retried like a body cut short.
+// Members of an unexpected type other than these are ignored, and "ok":
+// false without a code does not matter: Slack decides success by the HTTP
+// status. An element of entries that is not an object is still delivered,
+// with its bytes (Entry.Raw): one odd event must not stop a whole pull, and
+// the caller decides (auditlogs drift names it). A
+// next_cursor over MaxCursorLen is ErrCursorTooLong, not retried.
+func checkPage(p *jsonsplit.Page) error {
+	if p.NotOK && p.Error != "" {
+		return &bodyError{err: errNotOK}
+	}
+	if !p.HasEntries {
+		return &bodyError{err: fmt.Errorf("%w: not a /logs page: no \"entries\" array", ErrMalformedResponse), retryable: true}
+	}
+	if len(p.NextCursor) > MaxCursorLen {
+		return &bodyError{err: fmt.Errorf("%w: %d bytes, over %d", ErrCursorTooLong, len(p.NextCursor), MaxCursorLen)}
+	}
+	return nil
 }
 
 // decodeAhead is decodePage for the body just read, using what ahead split
@@ -151,7 +190,7 @@ func decodeAhead(ahead *jsonsplit.Ahead, body []byte, entries []json.RawMessage)
 	if err := ahead.Finish(body, &page.Page); err != nil {
 		return nil, &bodyError{err: fmt.Errorf("%w: %w", ErrMalformedResponse, err), retryable: true}
 	}
-	return page, nil
+	return page, checkPage(&page.Page)
 }
 
 // fetch gets one raw page, reading it into store's storage (nil: new
@@ -161,7 +200,10 @@ func (c *Client) fetch(ctx context.Context, p LogsParams, store *pagestore.Store
 	if err := p.validate(); err != nil {
 		return nil, err
 	}
-	req, err := gen.NewGetLogsRequest(c.baseURL, p.query())
+	if c.token.value == "" {
+		return nil, ErrNoToken
+	}
+	req, err := genclient.NewGetLogsRequest(c.baseURL, p.query())
 	if err != nil {
 		return nil, fmt.Errorf("auditlogs: get logs: %w", err)
 	}
@@ -232,7 +274,10 @@ func (c *Client) Logs(ctx context.Context, p LogsParams) (*Page, error) {
 // Pages returns an iterator over the pages of events matching p, newest
 // first, starting at p.Cursor. It re-sends every filter with each cursor and
 // stops after the last page. On an error it yields it once, with a nil page,
-// and stops; a server that repeats a cursor gets ErrRepeatedCursor.
+// and stops. A server that would make paging run forever gets an error: a
+// repeated cursor ErrRepeatedCursor, MaxEmptyPages empty pages in a row
+// ErrTooManyEmptyPages, a cursor over MaxCursorLen ErrCursorTooLong. Memory
+// stays bounded: a page at a time, and 16 bytes per cursor seen.
 //
 // To checkpoint, save each page's NextCursor after handling the page; to
 // resume, call Pages again with the same filters and Cursor set to it.
@@ -419,10 +464,11 @@ func (c *Client) RawPages(ctx context.Context, p LogsParams) iter.Seq2[*RawPage,
 // ask for the next.
 func (c *Client) rawPages(ctx context.Context, p LogsParams, store *pagestore.Store) iter.Seq2[*rawPage, error] {
 	return func(yield func(*rawPage, error) bool) {
-		seen := map[string]bool{}
+		seen := map[[16]byte]bool{} // of a cursor's SHA-256: a few bytes each, however long the cursors
 		if p.Cursor != "" {
-			seen[p.Cursor] = true
+			seen[cursorKey(p.Cursor)] = true
 		}
+		empty := 0 // empty pages in a row
 		var entries []json.RawMessage
 		ahead := jsonsplit.NewAhead()
 		for {
@@ -443,12 +489,27 @@ func (c *Client) rawPages(ctx context.Context, p LogsParams, store *pagestore.St
 			if rp.NextCursor == "" {
 				return
 			}
-			if seen[rp.NextCursor] {
+			key := cursorKey(rp.NextCursor)
+			if seen[key] {
 				yield(nil, ErrRepeatedCursor)
 				return
 			}
-			seen[rp.NextCursor] = true
+			empty++
+			if len(rp.Entries)+rp.excluded > 0 {
+				empty = 0
+			}
+			if empty >= MaxEmptyPages {
+				yield(nil, fmt.Errorf("%w: %d", ErrTooManyEmptyPages, empty))
+				return
+			}
+			seen[key] = true
 			p.Cursor = rp.NextCursor
 		}
 	}
+}
+
+// cursorKey is what rawPages remembers of a cursor it has seen.
+func cursorKey(cursor string) [16]byte {
+	sum := sha256.Sum256([]byte(cursor))
+	return [16]byte(sum[:16])
 }

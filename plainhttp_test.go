@@ -31,7 +31,7 @@ func TestPlainHTTPRefused(t *testing.T) {
 		switch {
 		case tc.ok && err != nil:
 			t.Errorf("%s (allow %v): %v", tc.url, tc.allow, err)
-		case !tc.ok && (!errors.Is(err, auditlogs.ErrInvalidOption) || !strings.Contains(err.Error(), "in clear")):
+		case !tc.ok && (!errors.Is(err, auditlogs.ErrInvalidOption) || !errors.Is(err, auditlogs.ErrPlainHTTP) || !strings.Contains(err.Error(), "in clear")):
 			t.Errorf("%s: want a refusal, got %v", tc.url, err)
 		case !tc.ok && strings.Contains(err.Error(), "xoxp-test"):
 			t.Errorf("the refusal names the token: %v", err)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"math/rand/v2"
 	"net/http"
 	"time"
@@ -21,7 +22,7 @@ import (
 type retryPolicy struct {
 	waitMin, waitMax time.Duration      // exponential backoff bounds
 	maxRetryAfter    time.Duration      // a longer Retry-After is not waited out
-	limiter          *ratelimit.Limiter // told of every Retry-After, so all calls pause
+	limiter          *ratelimit.Limiter // told of every Retry-After within the cap, so all calls pause
 	now              func() time.Time
 }
 
@@ -38,8 +39,9 @@ func (e *bodyError) Unwrap() error { return e.err }
 
 // checkRetry is the retryablehttp.CheckRetry: connection errors, a body cut
 // short, 429 and 5xx (but 501) are retried; other 4xx never are. A
-// Retry-After above the cap is not waited out: the caller gets the error and
-// its RetryAfter instead.
+// Retry-After within the cap pauses every call of the client (the limiter's
+// Pause); one above it is not waited out: the caller gets the error and its
+// RetryAfter instead, and other calls are not paused.
 func (p *retryPolicy) checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
 	if ctx.Err() != nil {
 		return false, ctx.Err()
@@ -47,6 +49,9 @@ func (p *retryPolicy) checkRetry(ctx context.Context, resp *http.Response, err e
 	var be *bodyError
 	if errors.As(err, &be) {
 		return be.retryable, nil
+	}
+	if errors.Is(err, ErrRedirectRefused) {
+		return false, nil // the server will redirect again
 	}
 	if err != nil {
 		return retryablehttp.DefaultRetryPolicy(ctx, resp, err)
@@ -60,10 +65,10 @@ func (p *retryPolicy) checkRetry(ctx context.Context, resp *http.Response, err e
 		p.limiter.Throttled()
 	}
 	if d, ok := parseRetryAfter(resp.Header.Get("Retry-After"), p.now()); ok {
-		p.limiter.Pause(p.now().Add(d))
 		if d > p.maxRetryAfter {
-			return false, nil
+			return false, nil // this call fails; the others are not held back (see WithMaxRetryAfter)
 		}
+		p.limiter.Pause(p.now().Add(d))
 	}
 	return true, nil
 }
@@ -77,14 +82,28 @@ func (p *retryPolicy) backoff(_, _ time.Duration, attempt int, resp *http.Respon
 			return d
 		}
 	}
-	ceiling := p.waitMax
-	if attempt < 32 {
-		ceiling = min(p.waitMax, p.waitMin<<attempt)
-	}
+	ceiling := backoffCeiling(p.waitMin, p.waitMax, attempt)
 	if ceiling <= 0 {
 		return 0
 	}
+	if ceiling == math.MaxInt64 {
+		return rand.N(ceiling) // ceiling+1 would overflow
+	}
 	return rand.N(ceiling + 1)
+}
+
+// backoffCeiling is min(waitMax, waitMin * 2^attempt), saturating: however
+// large attempt is, the doubling stops at waitMax and never overflows into
+// a negative (no wait at all).
+func backoffCeiling(waitMin, waitMax time.Duration, attempt int) time.Duration {
+	ceiling := waitMin
+	for range attempt {
+		if ceiling >= waitMax || ceiling > waitMax/2 {
+			return waitMax
+		}
+		ceiling *= 2
+	}
+	return min(ceiling, waitMax)
 }
 
 // readBody reads a response body of at most limit bytes into store's
@@ -96,7 +115,7 @@ func readBody(r io.Reader, limit int64, sizeHint int64, store *pagestore.Store) 
 	case errors.Is(err, pagestore.ErrTooLarge):
 		return nil, &bodyError{err: ErrResponseTooLarge}
 	case err != nil:
-		return nil, &bodyError{err: fmt.Errorf("auditlogs: reading response: %w", err), retryable: true}
+		return nil, &bodyError{err: &TransportError{Err: fmt.Errorf("reading response: %w", err)}, retryable: true}
 	}
 	return b, nil
 }

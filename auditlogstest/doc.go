@@ -24,6 +24,12 @@
 //     past its window. A cursor the server cannot read gets 400
 //     invalid_cursor. The last page says so in the three ways Slack does:
 //     next_cursor "", "response_metadata":{} or no response_metadata.
+//   - Bodies are laid out as Slack's: a /logs page is
+//     {"entries":[...],"response_metadata":{"next_cursor":"..."}}, with no
+//     "ok" member (WithOK(true) adds "ok":true in front); /schemas is
+//     {"schemas":[...]}; /actions is Slack's own recorded answer,
+//     {"actions":{"<category>":[...]}}, and every action of the synthetic
+//     corpus is one of its names.
 //   - Rate limiting (WithRateLimit) answers 429 ratelimited with Retry-After.
 //   - Every answer, errors included, is gzip-compressed when the request
 //     accepts gzip (Go's transport asks for it by itself), with Vary:
@@ -33,7 +39,9 @@
 // Faults (WithFaults, Server.SetFaults) inject what goes wrong in production,
 // reproducibly: 429s, 5xx with an HTML body, connections cut before the
 // answer or in the middle of the body, slow answers, refused cursors and 401s
-// with an empty body. Stats counts what the server did.
+// with an empty body. Stats counts what the server did. WithLateEvents makes
+// a share of events show up only some time after their date_create, as an
+// eventually consistent index does, to test that a collector finds them.
 //
 // Synthetic makes a realistic, deterministic corpus of entries (also served
 // by WithSynthetic); WithEntries serves entries of one's own.

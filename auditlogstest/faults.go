@@ -101,17 +101,17 @@ func (s *Server) draw() decision {
 		return d
 	}
 	r := s.faultRNG
-	if r.chance(f.Slow) {
+	if r.Chance(f.Slow) {
 		d.slow = f.SlowDelay
 		if d.slow <= 0 {
 			d.slow = 200 * time.Millisecond
 		}
 	}
-	d.resetBefore = r.chance(f.ResetBeforeResponse)
-	d.serverError = r.chance(f.ServerError)
-	d.rateLimited = r.chance(f.RateLimited)
-	d.refuseCursor = r.chance(f.RefuseCursor)
-	d.resetMidBody = r.chance(f.ResetMidBody)
+	d.resetBefore = r.Chance(f.ResetBeforeResponse)
+	d.serverError = r.Chance(f.ServerError)
+	d.rateLimited = r.Chance(f.RateLimited)
+	d.refuseCursor = r.Chance(f.RefuseCursor)
+	d.resetMidBody = r.Chance(f.ResetMidBody)
 	return d
 }
 

@@ -31,7 +31,7 @@ func TestRateLimit(t *testing.T) {
 		t.Run("date "+strconv.FormatBool(dates), func(t *testing.T) {
 			// 10 calls a second, in bursts of 3.
 			srv := auditlogstest.NewServer(auditlogstest.WithSynthetic(5, 1),
-				auditlogstest.WithRateLimit(5, 3, 500*time.Millisecond), auditlogstest.WithRetryAfterDate(dates))
+				auditlogstest.WithRateLimit(5, 500*time.Millisecond, 3), auditlogstest.WithRetryAfterDate(dates))
 			defer srv.Close()
 			paths := []string{"logs", "schemas", "actions"} // all share the budget
 			for i := range 3 {
@@ -148,7 +148,7 @@ func TestFaults(t *testing.T) {
 			if !errors.Is(err, io.ErrUnexpectedEOF) {
 				t.Fatalf("reading the body: %v, want unexpected EOF", err)
 			}
-			if int64(len(body)) >= resp.ContentLength || !strings.HasPrefix(string(body), `{"ok":true,"entries":[{"id":`) {
+			if int64(len(body)) >= resp.ContentLength || !strings.HasPrefix(string(body), `{"entries":[{"id":`) {
 				t.Errorf("got %d of %d bytes: %.60s", len(body), resp.ContentLength, body)
 			}
 			if st := srv.Stats(); st.Resets != 1 || st.EntriesServed != 0 {
@@ -274,7 +274,7 @@ func logsUntilOK(t *testing.T, srv *auditlogstest.Server) string {
 // TestConcurrentUse pages through the store from several goroutines while
 // the faults change; run with -race.
 func TestConcurrentUse(t *testing.T) {
-	srv := auditlogstest.NewServer(auditlogstest.WithSynthetic(500, 6), auditlogstest.WithRateLimit(1000, 1000, time.Second))
+	srv := auditlogstest.NewServer(auditlogstest.WithSynthetic(500, 6), auditlogstest.WithRateLimit(1000, time.Second, 1000))
 	defer srv.Close()
 	want := srv.Entries()
 	var wg sync.WaitGroup
@@ -325,7 +325,7 @@ func TestCloseLeavesNoGoroutines(t *testing.T) {
 	time.Sleep(50 * time.Millisecond) // let the slow request arrive
 	start := time.Now()
 	srv.Close()
-	if d := time.Since(start); d > 2*time.Second {
+	if d := time.Since(start); d > 10*time.Second {
 		t.Errorf("Close took %v", d)
 	}
 	srv.Close() // twice is fine

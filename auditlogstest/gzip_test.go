@@ -162,7 +162,7 @@ func TestGzipCutMidBody(t *testing.T) {
 		t.Fatal(err)
 	}
 	start, err := io.ReadAll(zr)
-	if !errors.Is(err, io.ErrUnexpectedEOF) || !strings.HasPrefix(string(start), `{"ok":true,"entries":[{"id":`) {
+	if !errors.Is(err, io.ErrUnexpectedEOF) || !strings.HasPrefix(string(start), `{"entries":[{"id":`) {
 		t.Fatalf("inflated %d bytes (%v): %.60s", len(start), err, start)
 	}
 	if st := srv.Stats(); st.Resets != 1 || st.EntriesServed != 0 || st.Gzipped != 1 {

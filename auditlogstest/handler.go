@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/slackaudit/auditlogs/gen"
+	"github.com/slackaudit/auditlogs/internal/genserver"
 )
 
 // The paths the API serves.
@@ -24,18 +25,18 @@ const (
 	actionsPath = BasePath + "actions"
 )
 
-// api implements the generated gen.ServerInterface, so that the fake serves
+// api implements the generated genserver.ServerInterface, so that the fake serves
 // what the spec describes and no more: the generated router binds the query
 // parameters, and a parameter of the wrong type never reaches GetLogs.
 type api struct{ s *Server }
 
-var _ gen.ServerInterface = (*api)(nil)
+var _ genserver.ServerInterface = (*api)(nil)
 
 // newHandler wraps the generated router in what Slack does before the API
 // proper: routing errors, latency, injected faults, the rate limit and, for
 // /logs, authentication.
 func (s *Server) newHandler() http.Handler {
-	router := gen.HandlerWithOptions(&api{s}, gen.StdHTTPServerOptions{
+	router := genserver.HandlerWithOptions(&api{s}, genserver.StdHTTPServerOptions{
 		BaseURL: strings.TrimSuffix(BasePath, "/"),
 		ErrorHandlerFunc: func(w http.ResponseWriter, _ *http.Request, _ error) {
 			writeError(w, http.StatusBadRequest, "invalid_arguments")
@@ -168,29 +169,28 @@ type filter struct {
 	latest, oldest int64
 	hasLatest      bool
 	hasOldest      bool
-	late           bool  // some events are late (WithLateEvents):
-	now            int64 // those not visible at now (Unix nanoseconds) are not served
+	hidden         func(*record) bool // with WithLateEvents: the events not yet visible, not served
 }
 
 func (f *filter) selective() bool {
-	return f.actions != nil || f.actor != "" || f.entity != "" || f.late
+	return f.actions != nil || f.actor != "" || f.entity != "" || f.hidden != nil
 }
 
 func (f *filter) match(rec *record) bool {
-	if f.late && rec.hidden(f.now) {
+	if f.hidden != nil && f.hidden(rec) {
 		return false
 	}
-	if f.actor != "" && rec.actor != f.actor {
+	if f.actor != "" && rec.Actor != f.actor {
 		return false
 	}
-	if f.entity != "" && rec.entity != f.entity {
+	if f.entity != "" && rec.Entity != f.entity {
 		return false
 	}
 	if f.actions == nil {
 		return true
 	}
 	for _, a := range f.actions {
-		if rec.action == a {
+		if rec.Action == a {
 			return true
 		}
 	}
@@ -202,7 +202,7 @@ func (f *filter) match(rec *record) bool {
 func (a *api) GetLogs(w http.ResponseWriter, r *http.Request, params gen.GetLogsParams) {
 	s := a.s
 	d, _ := r.Context().Value(decisionKey{}).(decision)
-	limit := DefaultLimit
+	limit := DefaultPageSize
 	if params.Limit != nil {
 		if v := *params.Limit; v < 1 || v > DefaultMaxLimit {
 			writeError(w, http.StatusBadRequest, "invalid_arguments")
@@ -231,7 +231,7 @@ func (a *api) GetLogs(w http.ResponseWriter, r *http.Request, params gen.GetLogs
 	f.actor = optString(params.Actor)
 	f.entity = optString(params.Entity)
 	if s.cfg.late.on() {
-		f.late, f.now = true, s.lateClock().UnixNano()
+		f.hidden = s.lateHidden()
 	}
 
 	recs := s.records
@@ -249,20 +249,20 @@ func (a *api) GetLogs(w http.ResponseWriter, r *http.Request, params gen.GetLogs
 			return
 		}
 		start = max(start, sort.Search(len(recs), func(i int) bool {
-			return recs[i].date < date || recs[i].date == date && recs[i].id < id
+			return recs[i].Date < date || recs[i].Date == date && recs[i].ID < id
 		}))
 	}
 	if f.hasLatest {
-		start = max(start, sort.Search(len(recs), func(i int) bool { return recs[i].date <= f.latest }))
+		start = max(start, sort.Search(len(recs), func(i int) bool { return recs[i].Date <= f.latest }))
 	}
 	if f.hasOldest {
-		end = sort.Search(len(recs), func(i int) bool { return recs[i].date < f.oldest })
+		end = sort.Search(len(recs), func(i int) bool { return recs[i].Date < f.oldest })
 	}
 
 	// The page is the same for the same position, limit and filters: with
 	// WithGzipCache, its gzip is kept under that key.
 	key := ""
-	if s.gz != nil && s.gz.maxBytes > 0 && !d.resetMidBody && !f.late {
+	if s.gz != nil && s.gz.maxBytes > 0 && !d.resetMidBody && f.hidden == nil {
 		key = fmt.Sprintf("logs %d %d %d %q %q %q", start, end, limit, f.actions, f.actor, f.entity)
 		if _, ok := compressing(w); ok {
 			if c, ok := s.gz.cached(key); ok {
@@ -281,7 +281,8 @@ func (a *api) GetLogs(w http.ResponseWriter, r *http.Request, params gen.GetLogs
 			pagePool.Put(bp)
 		}
 	}()
-	buf := append((*bp)[:0], pagePrefix...)
+	prefix := s.pagePrefix()
+	buf := append((*bp)[:0], prefix...)
 	n, last, more := 0, -1, false
 	if !f.selective() {
 		if start < end {
@@ -291,7 +292,7 @@ func (a *api) GetLogs(w http.ResponseWriter, r *http.Request, params gen.GetLogs
 				if i > start {
 					buf = append(buf, ',')
 				}
-				buf = append(buf, recs[i].raw...)
+				buf = append(buf, recs[i].Raw...)
 			}
 			n = last - start + 1
 		}
@@ -308,7 +309,7 @@ func (a *api) GetLogs(w http.ResponseWriter, r *http.Request, params gen.GetLogs
 			if n > 0 {
 				buf = append(buf, ',')
 			}
-			buf = append(buf, rec.raw...)
+			buf = append(buf, rec.Raw...)
 			n++
 			last = i
 		}
@@ -318,7 +319,7 @@ func (a *api) GetLogs(w http.ResponseWriter, r *http.Request, params gen.GetLogs
 	switch {
 	case more:
 		buf = append(buf, `,"response_metadata":{"next_cursor":"`...)
-		buf = appendCursor(buf, recs[last].date, recs[last].id)
+		buf = appendCursor(buf, recs[last].Date, recs[last].ID)
 		buf = append(buf, `"}`...)
 	default:
 		// The last page: Slack marks it in three ways, all of which occur.
@@ -333,7 +334,7 @@ func (a *api) GetLogs(w http.ResponseWriter, r *http.Request, params gen.GetLogs
 	*bp = buf
 
 	if d.resetMidBody {
-		s.writePartial(w, buf, len(pagePrefix)+(entriesEnd-len(pagePrefix))/2)
+		s.writePartial(w, buf, len(prefix)+(entriesEnd-len(prefix))/2)
 		return
 	}
 	// Counted before the write, so that a client that has read the whole
@@ -344,7 +345,19 @@ func (a *api) GetLogs(w http.ResponseWriter, r *http.Request, params gen.GetLogs
 	}
 }
 
-const pagePrefix = `{"ok":true,"entries":[`
+// The openings of a /logs page: Slack's, and the one WithOK(true) asks for.
+const (
+	pagePrefix   = `{"entries":[`
+	pagePrefixOK = `{"ok":true,"entries":[`
+)
+
+// pagePrefix returns the opening of the server's /logs pages (see WithOK).
+func (s *Server) pagePrefix() string {
+	if s.cfg.okField {
+		return pagePrefixOK
+	}
+	return pagePrefix
+}
 
 // pagePool recycles page buffers: a page of 9999 entries is several MB.
 var pagePool = sync.Pool{New: func() any { b := make([]byte, 0, 64<<10); return &b }}

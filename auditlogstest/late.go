@@ -63,14 +63,12 @@ func splitmix(x uint64) uint64 {
 	return x ^ (x >> 31)
 }
 
-// markLate sets the moment each record becomes visible (Unix nanoseconds),
-// when late events are on.
-func markLate(cfg *config, recs []record) {
-	if !cfg.late.on() {
-		return
-	}
-	for i := range recs {
-		recs[i].visibleAt = time.Unix(recs[i].date, 0).Add(cfg.late.lateDelay(recs[i].id)).UnixNano()
+// lateHidden returns whether an event is not yet visible now, by the
+// clock of late events.
+func (s *Server) lateHidden() func(*record) bool {
+	now := s.lateClock()
+	return func(rec *record) bool {
+		return time.Unix(rec.Date, 0).Add(s.cfg.late.lateDelay(rec.ID)).After(now)
 	}
 }
 
@@ -84,7 +82,3 @@ func (s *Server) lateClock() time.Time {
 	}
 	return time.Now()
 }
-
-// hidden reports whether rec is not yet visible at now (Unix
-// nanoseconds).
-func (rec *record) hidden(now int64) bool { return rec.visibleAt > now }

@@ -2,6 +2,7 @@ package auditlogstest
 
 import (
 	"bytes"
+	"github.com/slackaudit/auditlogs/internal/synthetic"
 	"slices"
 	"strconv"
 	"time"
@@ -35,16 +36,16 @@ const liveHorizon = 24 * time.Hour
 // liveRecords returns the synthetic records of cfg moved onto its clock,
 // with the events still to come, sorted newest first.
 func liveRecords(cfg *config) []record {
-	base := synthesize(cfg.synthN, cfg.synthSeed)
+	base := synthetic.Generate(cfg.synthN, cfg.synthSeed)
 	created := cfg.liveNow().Unix()
 	start := created - int64(cfg.liveLag/time.Second)
 	n := int(liveHorizon / cfg.liveEvery)
-	future := synthesize(n, cfg.synthSeed+1)
+	future := synthetic.Generate(n, cfg.synthSeed+1)
 	recs := make([]record, 0, len(base)+len(future))
 	if len(base) > 0 {
-		shift := start - base[0].date
+		shift := start - base[0].Date
 		for _, r := range base {
-			recs = append(recs, redate(r, r.date+shift))
+			recs = append(recs, redate(r, r.Date+shift))
 		}
 	}
 	// future is newest first: its last entry comes first, every after the
@@ -53,7 +54,7 @@ func liveRecords(cfg *config) []record {
 	for i, r := range future {
 		recs = append(recs, redate(r, created+int64(len(future)-i)*step))
 	}
-	slices.SortStableFunc(recs, compareRecords)
+	slices.SortStableFunc(recs, synthetic.Compare)
 	return recs
 }
 
@@ -61,18 +62,18 @@ func liveRecords(cfg *config) []record {
 // bytes.
 func redate(r record, date int64) record {
 	key := []byte(`"date_create":`)
-	i := bytes.Index(r.raw, key)
+	i := bytes.Index(r.Raw, key)
 	if i < 0 {
 		return r
 	}
 	j := i + len(key)
 	k := j
-	for k < len(r.raw) && (r.raw[k] == '-' || r.raw[k] >= '0' && r.raw[k] <= '9') {
+	for k < len(r.Raw) && (r.Raw[k] == '-' || r.Raw[k] >= '0' && r.Raw[k] <= '9') {
 		k++
 	}
-	raw := make([]byte, 0, len(r.raw)+4)
-	raw = append(append(append(raw, r.raw[:j]...), strconv.FormatInt(date, 10)...), r.raw[k:]...)
-	r.raw, r.date = raw, date
+	raw := make([]byte, 0, len(r.Raw)+4)
+	raw = append(append(append(raw, r.Raw[:j]...), strconv.FormatInt(date, 10)...), r.Raw[k:]...)
+	r.Raw, r.Date = raw, date
 	return r
 }
 
@@ -86,7 +87,7 @@ func (s *Server) visibleFrom(recs []record) int {
 	lo, hi := 0, len(recs)
 	for lo < hi {
 		m := int(uint(lo+hi) >> 1)
-		if recs[m].date > now {
+		if recs[m].Date > now {
 			lo = m + 1
 		} else {
 			hi = m

@@ -2,9 +2,9 @@ package auditlogstest
 
 import (
 	"bytes"
-	"cmp"
 	"encoding/json"
 	"fmt"
+	"github.com/slackaudit/auditlogs/internal/synthetic"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -20,8 +20,9 @@ const DefaultToken = "xoxp-auditlogstest"
 // BasePath is the path the API is served under; Server.URL ends with it.
 const BasePath = "/audit/v1/"
 
-// DefaultLimit is the page size of /logs when the request has no limit.
-const DefaultLimit = 100
+// DefaultPageSize is how many entries the fake puts in a /logs page when the
+// request has no limit parameter. (The auditlogs client always sends one.)
+const DefaultPageSize = 100
 
 // DefaultMaxLimit is the largest page /logs returns unless WithMaxLimit says
 // otherwise (the largest limit Slack accepts).
@@ -47,7 +48,7 @@ type Server struct {
 
 	faultMu    sync.Mutex
 	faults     Faults
-	faultRNG   *rng
+	faultRNG   *synthetic.RNG
 	faultCount int
 	fault5xx   atomic.Int64 // alternates 500 and 503
 
@@ -56,25 +57,7 @@ type Server struct {
 }
 
 // record is one stored entry with what the filters read from it.
-type record struct {
-	raw    json.RawMessage
-	date   int64
-	id     string
-	action string
-	actor  string // actor.user.id
-	entity string // entity[entity.type].id
-	// visibleAt is when the event shows up with WithLateEvents (Unix nanoseconds).
-	visibleAt int64
-}
-
-// compareRecords orders records newest first: by date_create descending, ties
-// by id descending.
-func compareRecords(a, b record) int {
-	if c := cmp.Compare(b.date, a.date); c != 0 {
-		return c
-	}
-	return cmp.Compare(b.id, a.id)
-}
+type record = synthetic.Event
 
 // Stats counts what a Server has done. All counters start at zero.
 type Stats struct {
@@ -116,6 +99,7 @@ type config struct {
 	liveNow        func() time.Time // WithLive
 	liveLag        time.Duration
 	liveEvery      time.Duration
+	okField        bool             // WithOK
 	late           lateConfig       // WithLateEvents
 	clock          func() time.Time // WithClock
 }
@@ -149,15 +133,16 @@ func WithSynthetic(n int, seed int64) Option {
 func WithFaults(f Faults) Option { return func(c *config) { c.faults = f } }
 
 // WithRateLimit limits all three endpoints together (like Slack's Tier 3,
-// counted per organization) with a token bucket: perMinute calls per per
-// (normally time.Minute; tests scale it down, such as 50 calls per 500ms), in
-// bursts of at most burst calls (burst < 1 means 1). The bucket starts full.
+// counted per organization) with a token bucket: calls calls in each period
+// (normally time.Minute, as WithRateLimit(50, time.Minute, 5) is Slack's
+// Tier 3; tests scale it down, such as 50 calls per 500ms), in bursts of at
+// most burst calls (burst < 1 means 1). The bucket starts full.
 // A call over the limit gets 429 {"ok":false,"error":"ratelimited"} with a
 // Retry-After header saying when the next call will be allowed: whole
 // seconds, rounded up, at least 1 (or an HTTP date with WithRetryAfterDate).
-// perMinute <= 0 means no limit, the default; per <= 0 means time.Minute.
-func WithRateLimit(perMinute, burst int, per time.Duration) Option {
-	return func(c *config) { c.ratePer, c.rateBurst, c.rateWindow = perMinute, burst, per }
+// calls <= 0 means no limit, the default; period <= 0 means time.Minute.
+func WithRateLimit(calls int, period time.Duration, burst int) Option {
+	return func(c *config) { c.ratePer, c.rateBurst, c.rateWindow = calls, burst, period }
 }
 
 // WithRetryAfterDate makes 429 answers (from WithRateLimit and from
@@ -170,6 +155,16 @@ func WithRetryAfterDate(on bool) Option { return func(c *config) { c.retryAfterD
 // request asks for (Slack may return fewer entries than limit). The default is
 // DefaultMaxLimit (9999); n <= 0 means the default.
 func WithMaxLimit(n int) Option { return func(c *config) { c.maxLimit = n } }
+
+// WithOK(true) makes /logs pages start with "ok":true, as in
+// {"ok":true,"entries":[...],"response_metadata":{...}}: the layout of
+// Slack's Web API, which the fake used before it followed the Audit Logs
+// API. The default, WithOK(false), lays pages out as Slack's Audit Logs API
+// does: {"entries":[...],"response_metadata":{"next_cursor":"..."}}, with
+// no "ok" member. A client should accept both, since success is decided by
+// the HTTP status alone. /schemas and /actions have no "ok" member either
+// way, as Slack sends them.
+func WithOK(on bool) Option { return func(c *config) { c.okField = on } }
 
 // WithLatency delays every response by d (the default is 0), on top of any
 // Faults.Slow delay.
@@ -202,13 +197,12 @@ func NewHandler(opts ...Option) *Server {
 	case cfg.synthetic && cfg.liveNow != nil:
 		s.records = liveRecords(&s.cfg)
 	case cfg.synthetic:
-		s.records = synthesize(cfg.synthN, cfg.synthSeed)
+		s.records = synthetic.Generate(cfg.synthN, cfg.synthSeed)
 	default:
 		s.cfg.liveNow = nil // WithLive needs WithSynthetic
 		s.records = loadEntries(cfg.entries)
 	}
 	s.cfg.entries = nil // not needed any more; the records hold a copy
-	markLate(&s.cfg, s.records)
 	if cfg.ratePer > 0 {
 		s.limiter = newBucket(cfg.ratePer, cfg.rateBurst, cfg.rateWindow)
 	}
@@ -266,13 +260,13 @@ func (s *Server) Stats() Stats {
 func (s *Server) Entries() []json.RawMessage {
 	size := 0
 	for i := range s.records {
-		size += len(s.records[i].raw)
+		size += len(s.records[i].Raw)
 	}
 	arena := make([]byte, 0, size)
 	out := make([]json.RawMessage, len(s.records))
 	for i := range s.records {
 		start := len(arena)
-		arena = append(arena, s.records[i].raw...)
+		arena = append(arena, s.records[i].Raw...)
 		out[i] = arena[start:len(arena):len(arena)]
 	}
 	return out
@@ -289,7 +283,7 @@ func (s *Server) setFaults(f Faults) {
 		seed = 1
 	}
 	s.faultMu.Lock()
-	s.faults, s.faultRNG, s.faultCount = f, newRNG(seed), 0
+	s.faults, s.faultRNG, s.faultCount = f, synthetic.NewRNG(seed), 0
 	s.faultMu.Unlock()
 }
 
@@ -309,13 +303,13 @@ func loadEntries(entries []json.RawMessage) []record {
 		arena = append(arena, e...)
 		recs[i] = readRecord(arena[start:len(arena):len(arena)])
 	}
-	slices.SortStableFunc(recs, compareRecords)
+	slices.SortStableFunc(recs, synthetic.Compare)
 	return recs
 }
 
 // readRecord reads the filter keys of one entry, as far as its shape allows.
 func readRecord(raw json.RawMessage) record {
-	rec := record{raw: raw}
+	rec := record{Raw: raw}
 	var e struct {
 		ID         json.RawMessage `json:"id"`
 		DateCreate json.RawMessage `json:"date_create"`
@@ -326,21 +320,21 @@ func readRecord(raw json.RawMessage) record {
 	if json.Unmarshal(raw, &e) != nil {
 		return rec // not an object
 	}
-	rec.id = scalar(e.ID)
-	rec.date, _ = strconv.ParseInt(scalar(e.DateCreate), 10, 64)
-	if rec.date == 0 {
+	rec.ID = scalar(e.ID)
+	rec.Date, _ = strconv.ParseInt(scalar(e.DateCreate), 10, 64)
+	if rec.Date == 0 {
 		if f, err := strconv.ParseFloat(scalar(e.DateCreate), 64); err == nil {
-			rec.date = int64(f)
+			rec.Date = int64(f)
 		}
 	}
-	rec.action = scalar(e.Action)
+	rec.Action = scalar(e.Action)
 	var actor struct {
 		User struct {
 			ID json.RawMessage `json:"id"`
 		} `json:"user"`
 	}
 	if json.Unmarshal(e.Actor, &actor) == nil {
-		rec.actor = scalar(actor.User.ID)
+		rec.Actor = scalar(actor.User.ID)
 	}
 	var entity map[string]json.RawMessage
 	if json.Unmarshal(e.Entity, &entity) == nil {
@@ -348,7 +342,7 @@ func readRecord(raw json.RawMessage) record {
 			ID json.RawMessage `json:"id"`
 		}
 		if json.Unmarshal(entity[scalar(entity["type"])], &payload) == nil {
-			rec.entity = scalar(payload.ID)
+			rec.Entity = scalar(payload.ID)
 		}
 	}
 	return rec

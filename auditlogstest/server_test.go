@@ -1,11 +1,13 @@
 package auditlogstest_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -563,16 +565,63 @@ func TestActions(t *testing.T) {
 			known[n] = true
 		}
 	}
-	for _, c := range []string{"workspace_or_org", "user", "file", "channel", "app", "anomaly", "workflow_v2", "legal_hold"} {
+	for _, c := range []string{"workspace_or_org", "user", "file", "channel", "app", "anomaly", "workflow_v2", "native_dlp"} {
 		if len(a.Actions[c]) == 0 {
 			t.Errorf("no category %q", c)
 		}
 	}
-	for _, raw := range auditlogstest.Synthetic(3000, 9) {
-		if f := parse(t, raw); !known[f.Action] {
+	// The answer is Slack's recorded one, as recorded.
+	recorded, err := os.ReadFile("testdata/actions.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want bytes.Buffer
+	if err := json.Compact(&want, recorded); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(body, want.Bytes()) {
+		t.Errorf("/actions is not the recorded answer:\n got %.200s\nwant %.200s", body, want.Bytes())
+	}
+	// Every action the synthetic corpus uses is one of Slack's: enough
+	// entries that every template, even the rarest, comes up.
+	used := map[string]int{}
+	for _, raw := range auditlogstest.Synthetic(20000, 9) {
+		f := parse(t, raw)
+		if used[f.Action]++; used[f.Action] == 1 && !known[f.Action] {
 			t.Errorf("synthetic action %q is not listed by /actions", f.Action)
-			known[f.Action] = true
 		}
+	}
+	if len(used) < 50 {
+		t.Errorf("the corpus uses %d actions, want at least 50", len(used))
+	}
+}
+
+func TestLayout(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		opts []auditlogstest.Option
+		path string
+		want string
+	}{
+		{"logs, Slack's layout by default", nil, "logs?limit=2", `{"entries":[{`},
+		{"logs, WithOK(false)", []auditlogstest.Option{auditlogstest.WithOK(false)}, "logs?limit=2", `{"entries":[{`},
+		{"logs, WithOK(true)", []auditlogstest.Option{auditlogstest.WithOK(true)}, "logs?limit=2", `{"ok":true,"entries":[{`},
+		{"empty logs", nil, "logs?oldest=1&latest=2", `{"entries":[]`},
+		{"schemas", nil, "schemas", `{"schemas":[{"type":`},
+		{"actions", nil, "actions", `{"actions":{"workspace_or_org":["workspace_created",`},
+		{"actions, WithOK(true)", []auditlogstest.Option{auditlogstest.WithOK(true)}, "actions", `{"actions":{`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := auditlogstest.NewServer(append([]auditlogstest.Option{auditlogstest.WithSynthetic(10, 1)}, tc.opts...)...)
+			defer srv.Close()
+			resp, body := get(t, http.DefaultClient, srv.URL+tc.path, auditlogstest.DefaultToken)
+			if resp.StatusCode != 200 || !strings.HasPrefix(string(body), tc.want) {
+				t.Errorf("%d %.80s, want a body starting with %s", resp.StatusCode, body, tc.want)
+			}
+			if strings.Contains(tc.path, "logs") && strings.Contains(tc.want, `"ok"`) != strings.Contains(string(body), `"ok":true`) {
+				t.Errorf("ok member: %.80s", body)
+			}
+		})
 	}
 }
 
@@ -589,7 +638,7 @@ func TestLogsBody(t *testing.T) {
 	if err := json.Unmarshal(body, &page); err != nil {
 		t.Fatal(err)
 	}
-	if !page.OK || len(page.Entries) != 3 || page.ResponseMetadata.NextCursor != "c2Vl+/==" || string(page.Entries[2]) != string(entries[2]) {
+	if page.OK || !bytes.HasPrefix(body, []byte(`{"entries":[{`)) || len(page.Entries) != 3 || page.ResponseMetadata.NextCursor != "c2Vl+/==" || string(page.Entries[2]) != string(entries[2]) {
 		t.Errorf("LogsBody = %s", body)
 	}
 }

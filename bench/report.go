@@ -284,10 +284,10 @@ func (r *report) write(w io.Writer) {
 
 	if len(r.tier3) > 0 || r.tier3Off != nil {
 		p("### Tier 3 rate limit, scaled down in time\n\n")
-		p("Server: `auditlogstest.WithRateLimit(%d, %d, %s)` (%d calls a second, bursts of %d, 429 with Retry-After beyond). "+
+		p("Server: `auditlogstest.WithRateLimit(%d, %s, %d)` (%d calls a second, bursts of %d, 429 with Retry-After beyond). "+
 			"Client: `auditlogs.WithRateLimit(%d, %d)` (the same rate), or `WithRateLimit(0, 0)` (off). Pages of %d entries. "+
 			"Minimum = (pages − burst) / rate.\n\n",
-			tier3Calls, tier3Burst, tier3Per, tier3Calls, tier3Burst, int(tier3Calls*time.Minute/tier3Per), tier3Burst, tier3Limit)
+			tier3Calls, tier3Per, tier3Burst, tier3Calls, tier3Burst, int(tier3Calls*time.Minute/tier3Per), tier3Burst, tier3Limit)
 		p("| client limiter | pages | total s | minimum s | over minimum | requests | 429 answers | client limiter wait s |\n|---|---:|---:|---:|---:|---:|---:|---:|\n")
 		row := func(t tier3Result, label string) {
 			p("| %s | %d | %.3f | %.3f | %+.1f%% | %d | %d | %.3f |\n", label, t.Pages, t.Seconds, t.MinSeconds,

@@ -74,7 +74,7 @@ func runShared(ctx context.Context, clients, pages int, stagger time.Duration, s
 	counts := make([]atomic.Int64, clients)
 	srv := auditlogstest.NewServer(
 		auditlogstest.WithSynthetic(pages*tier3Limit, seed),
-		auditlogstest.WithRateLimit(tier3Calls, tier3Burst, sharedPer))
+		auditlogstest.WithRateLimit(tier3Calls, sharedPer, tier3Burst))
 	defer srv.Close()
 	perMinute := int(tier3Calls * time.Minute / sharedPer) // each believes the whole budget is its own
 	errs := make([]error, clients)

@@ -41,7 +41,7 @@ func runTier3(ctx context.Context, pages int, clientLimiter bool, seed int64) (t
 	res := tier3Result{ClientLimiter: clientLimiter}
 	srv := auditlogstest.NewServer(
 		auditlogstest.WithSynthetic(pages*tier3Limit, seed),
-		auditlogstest.WithRateLimit(tier3Calls, tier3Burst, tier3Per))
+		auditlogstest.WithRateLimit(tier3Calls, tier3Per, tier3Burst))
 	defer srv.Close()
 	perMinute := 0 // off: only the server's 429s and Retry-After hold it back
 	if clientLimiter {

@@ -56,11 +56,16 @@ type filters struct {
 	Exclude string `json:"exclude_actions,omitempty"` // sorted, comma-separated
 }
 
-// span is a window read the first time and closed: [oldest, latest].
+// span is a window read the first time and closed: [oldest, latest], or
+// several such windows merged (see mergeable).
 type span struct {
 	oldest, latest int64
-	opened         int64 // when its first read began (Unix seconds)
-	pending        bool  // it awaits its re-read
+	// opened is when its first read began (Unix seconds; of the first
+	// window merged); gap the least time from the end of a window merged
+	// into it to the start of its first read. Both give lower bounds of the
+	// lateness of an event its first read did not see.
+	opened, gap int64
+	pending     bool // it awaits its re-read
 	// ids holds, while pending, the hashes of every event delivered with a
 	// date_create in [oldest, latest) and of those delivered in it that
 	// could not be placed; last those of second latest, which the next
@@ -186,6 +191,7 @@ type (
 		Oldest  int64  `json:"oldest"`
 		Latest  int64  `json:"latest"`
 		Opened  int64  `json:"opened"`
+		Gap     int64  `json:"gap,omitempty"`
 		Pending bool   `json:"pending,omitempty"`
 		IDs     []byte `json:"ids,omitempty"`
 		Last    []byte `json:"last,omitempty"`
@@ -203,11 +209,11 @@ type (
 )
 
 func (s *span) toJSON() spanJSON {
-	return spanJSON{Oldest: s.oldest, Latest: s.latest, Opened: s.opened, Pending: s.pending, IDs: s.ids.bytes(), Last: s.last.bytes()}
+	return spanJSON{Oldest: s.oldest, Latest: s.latest, Opened: s.opened, Gap: s.gap, Pending: s.pending, IDs: s.ids.bytes(), Last: s.last.bytes()}
 }
 
 func (j *spanJSON) load(field string) (span, error) {
-	s := span{oldest: j.Oldest, latest: j.Latest, opened: j.Opened, pending: j.Pending}
+	s := span{oldest: j.Oldest, latest: j.Latest, opened: j.Opened, gap: j.Gap, pending: j.Pending}
 	var err error
 	if s.ids, err = loadSet(field+".ids", j.IDs); err != nil {
 		return s, err
@@ -217,6 +223,8 @@ func (j *spanJSON) load(field string) (span, error) {
 }
 
 // MarshalJSON encodes the checkpoint; the hash sets are base64 strings.
+// Call it directly to store a checkpoint: json.Marshal(c) returns the same
+// bytes, but checks them again, which costs ten times as much.
 func (c *Checkpoint) MarshalJSON() ([]byte, error) {
 	j := checkpointJSON{Version: c.Version, Filters: c.filters, Watermark: c.watermark, Spans: make([]spanJSON, len(c.spans)), Stats: c.Stats}
 	for i, s := range c.spans {

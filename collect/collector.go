@@ -75,7 +75,7 @@ func (c *Collector) check() error {
 // filters returns the collection's filters as a checkpoint records them.
 func (c *Collector) filters() filters {
 	var ex []string
-	for a := range strings.SplitSeq(c.params.ExcludeActions, ",") {
+	for _, a := range c.params.ExcludeActions {
 		if a = strings.TrimSpace(a); a != "" {
 			ex = append(ex, a)
 		}
@@ -214,26 +214,31 @@ func refused(err error) bool {
 	return errors.Is(err, auditlogs.ErrInvalidCursor) || errors.Is(err, auditlogs.ErrRepeatedCursor)
 }
 
-// transient reports whether err may pass by itself: network trouble, 429,
-// 5xx, a cut or garbled body, a cursor refused again and again. A refused
-// token, bad parameters, a body over the limit or a sink's error will not.
+// transient reports whether err may pass by itself: network trouble (an
+// *auditlogs.TransportError), 429, 5xx, a cut or garbled body, a cursor
+// refused again and again. A refused token, bad parameters, a body over
+// the limit, a redirect off the API's origin, a server that pages without
+// end or sends a cursor too long, or a sink's error will not.
 func transient(err error) bool {
 	var se *SinkError
 	var apiErr *auditlogs.APIError
 	var netErr net.Error
+	var transportErr *auditlogs.TransportError
 	switch {
 	case errors.As(err, &se),
 		errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded),
 		errors.Is(err, auditlogs.ErrUnauthorized), errors.Is(err, auditlogs.ErrForbidden),
 		errors.Is(err, auditlogs.ErrInvalidParams), errors.Is(err, auditlogs.ErrResponseTooLarge),
-		errors.Is(err, auditlogs.ErrInvalidOption):
+		errors.Is(err, auditlogs.ErrInvalidOption), errors.Is(err, auditlogs.ErrNoToken),
+		errors.Is(err, auditlogs.ErrRedirectRefused), errors.Is(err, auditlogs.ErrCursorTooLong),
+		errors.Is(err, auditlogs.ErrTooManyEmptyPages):
 		return false
 	case errors.As(err, &apiErr):
 		return apiErr.StatusCode >= 500 || errors.Is(err, auditlogs.ErrRateLimited) || refused(err)
-	case errors.As(err, &netErr), errors.Is(err, auditlogs.ErrMalformedResponse), refused(err):
+	case errors.As(err, &transportErr), errors.As(err, &netErr), errors.Is(err, auditlogs.ErrMalformedResponse), refused(err):
 		return true
 	}
-	return true // other errors of a call are the connection's (EOF, reset)
+	return true // other errors of a call are the connection's
 }
 
 // sleep waits d, or until ctx is done (then it returns ctx.Err()).

@@ -2,7 +2,9 @@ package collect_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"testing"
 	"time"
@@ -139,4 +141,30 @@ func testRefusedCursor(t *testing.T, lookback time.Duration) {
 		t.Errorf("%d restarts, %d cursors refused: the test tests too little", cp.Stats.Restarts, srv.Stats().InvalidCursors)
 	}
 	t.Logf("%d events, %d restarts, %d gave up, %d late", len(want), cp.Stats.Restarts, gaveUp, cp.Stats.Late)
+}
+
+// TestRefusedCursorNoProgress has every cursor refused in a window whose
+// first page cannot move it on (all its events share a second): Run gives
+// up after three restarts instead of looping, and delivers nothing twice.
+func TestRefusedCursorNoProgress(t *testing.T) {
+	const s = int64(1_900_000_000)
+	var entries []json.RawMessage
+	for i := range 12 {
+		entries = append(entries, entry(fmt.Sprintf("ev-%02d", i), s+5))
+	}
+	srv := auditlogstest.NewServer(auditlogstest.WithEntries(entries), auditlogstest.WithFaults(auditlogstest.Faults{RefuseCursor: 1}))
+	defer srv.Close()
+	sink := &memSink{}
+	err := collect.New(newClient(t, srv), sink, collect.WithClock(newClock(time.Unix(s+600, 0)).Now), collect.WithOnce(true),
+		collect.WithStart(time.Unix(s, 0)), collect.WithFilters(auditlogsParams(5))).Run(context.Background(), nil)
+	if !errors.Is(err, auditlogs.ErrInvalidCursor) {
+		t.Errorf("Run returned %v, want ErrInvalidCursor", err)
+	}
+	if n := srv.Stats().LogsRequests; n != 8 { // 4 first pages, 4 refused cursors
+		t.Errorf("%d requests, want 8", n)
+	}
+	cp := sink.checkpoint(t, false)
+	if _, dup, _ := compare(nil, sink.counts()); len(dup) > 0 || cp.Stats.Restarts != 3 || len(sink.ids) != 5 {
+		t.Errorf("duplicates %v, %d restarts, %d delivered", dup, cp.Stats.Restarts, len(sink.ids))
+	}
 }

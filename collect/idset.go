@@ -55,6 +55,15 @@ func (s *idSet) add(h uint64) {
 
 func (s *idSet) len() int { return len(s.m) }
 
+// addAll adds the hashes of o.
+func (s *idSet) addAll(o *idSet) {
+	var b [8]byte
+	for i := 0; i < len(o.packed); i += hashLen {
+		copy(b[8-hashLen:], o.packed[i:i+hashLen])
+		s.add(binary.BigEndian.Uint64(b[:]))
+	}
+}
+
 func (s *idSet) reset() { s.m, s.packed = nil, nil }
 
 // bytes returns the packed hashes (nil for an empty set).
@@ -76,10 +85,6 @@ func loadSet(field string, packed []byte) (idSet, error) {
 	}
 	s.m = make(map[uint64]struct{}, len(packed)/hashLen)
 	s.packed = make([]byte, 0, len(packed))
-	var b [8]byte
-	for i := 0; i < len(packed); i += hashLen {
-		copy(b[8-hashLen:], packed[i:i+hashLen])
-		s.add(binary.BigEndian.Uint64(b[:]))
-	}
+	s.addAll(&idSet{packed: packed})
 	return s, nil
 }

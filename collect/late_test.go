@@ -1,9 +1,12 @@
 package collect_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
+	"strings"
 	"testing"
 	"time"
 
@@ -99,4 +102,46 @@ func TestNoLookbackLosesLateEvents(t *testing.T) {
 		t.Errorf("lookback 0 re-read: %+v", cp.Stats)
 	}
 	t.Logf("lookback 0: %d of %d events lost", len(missing), len(want))
+}
+
+// TestLateLogged checks what is logged of a late event, and the warning
+// when one comes late by half the lookback or more.
+func TestLateLogged(t *testing.T) {
+	const s = int64(1_900_000_000)
+	clock := newClock(time.Unix(s+35, 0))
+	srv := auditlogstest.NewServer(auditlogstest.WithEntries([]json.RawMessage{entry("early", s+5), entry("late", s+10)}),
+		auditlogstest.WithClock(clock.Now), auditlogstest.WithLateEvents(1, 30*time.Second, 30*time.Second))
+	defer srv.Close()
+	var logs bytes.Buffer
+	sink := &memSink{}
+	col := collect.New(newClient(t, srv), sink, collect.WithClock(clock.Now), collect.WithOnce(true),
+		collect.WithStart(time.Unix(s, 0)), collect.WithSettle(time.Second), collect.WithLookback(40*time.Second),
+		collect.WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
+	// At s+35 the first read of [s, s+34] does not see "late" (visible at
+	// s+10 + its delay); at s+100 the re-read of that window finds it.
+	for _, at := range []int64{35, 100} {
+		clock.Set(time.Unix(s+at, 0))
+		if err := col.Run(context.Background(), sink.checkpoint(t, false)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var late []collect.LateEvent
+	for _, b := range sink.batches {
+		late = append(late, b.late...)
+	}
+	if len(late) != 1 || late[0].ID != "late" || late[0].Lateness != 25*time.Second || late[0].DateCreate.Unix() != s+10 ||
+		late[0].Window != (collect.Window{Oldest: time.Unix(s, 0).UTC(), Latest: time.Unix(s+34, 0).UTC()}) {
+		t.Fatalf("late events %+v, want \"late\", 25s late, in the window [s, s+34]", late)
+	}
+	want := `level=INFO msg="collect: late event found" id=late date_create=2030-03-17T17:46:50.000Z lateness=25s window_oldest=2030-03-17T17:46:40.000Z window_latest=2030-03-17T17:47:14.000Z`
+	if !strings.Contains(logs.String(), want) {
+		t.Errorf("log lacks\n%s\nin\n%s", want, logs.String())
+	}
+	if n := strings.Count(logs.String(), "level=WARN msg=\"collect: an event came late by half the lookback"); n != 1 {
+		t.Errorf("%d warnings of a lateness close to the lookback, want 1:\n%s", n, logs.String())
+	}
+	cp := sink.checkpoint(t, false)
+	if cp.Stats.Late != 1 || cp.Stats.MaxLateness != 25*time.Second || cp.Stats.LateLast24h(clock.Now()) != 1 {
+		t.Errorf("stats %+v", cp.Stats)
+	}
 }

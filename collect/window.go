@@ -86,12 +86,16 @@ func (r *run) readPass(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
+		low := w.low
 		if err := r.deliver(ctx, page); err != nil {
 			return err
 		}
-		r.refusals = 0
 		if r.cp.window == nil {
+			r.refusals = 0
 			return nil
+		}
+		if w.low < low {
+			r.refusals = 0 // the pass got further than a restart would start it
 		}
 		if err := ctx.Err(); err != nil {
 			return err
@@ -101,7 +105,9 @@ func (r *run) readPass(ctx context.Context) error {
 }
 
 // restart makes the window in progress start over after its cursor was
-// refused, and reports whether it did (not after three refusals in a row).
+// refused, and reports whether it did: not after three refusals in a row
+// that the window got no further between (its lowest second did not move),
+// which would loop forever.
 // Pages come newest first, so every event above the lowest date_create
 // seen in this pass is delivered: the pass goes on as [oldest, low], and
 // the events of second low already delivered are skipped by their hashes.
@@ -178,14 +184,14 @@ func (r *run) deliver(ctx context.Context, page *auditlogs.Page) error {
 // late counts and logs a late event found by a re-read at now.
 func (r *run) late(e *auditlogs.Entry, now time.Time) LateEvent {
 	c, w := r.c, r.cp.window
-	opened := w.opened
+	late := int64(0)
 	for _, s := range r.cp.spans {
 		if s.pending && e.DateCreate >= s.oldest && e.DateCreate <= s.latest {
-			opened = s.opened
+			late = max(s.opened-e.DateCreate, s.gap, 0)
 			break
 		}
 	}
-	ev := LateEvent{ID: e.ID, DateCreate: time.Unix(e.DateCreate, 0).UTC(), Lateness: max(time.Duration(opened-e.DateCreate)*time.Second, 0),
+	ev := LateEvent{ID: e.ID, DateCreate: time.Unix(e.DateCreate, 0).UTC(), Lateness: time.Duration(late) * time.Second,
 		Window: window(w.oldest, w.latest)}
 	r.cp.Stats.addLate(now, ev.Lateness)
 	c.log.Info("collect: late event found", "id", ev.ID, "date_create", ev.DateCreate, "lateness", ev.Lateness,
@@ -261,6 +267,22 @@ func (r *run) remember(h uint64, d int64, placed, delivered bool) {
 	}
 }
 
+// mergeMaxIDs bounds the hashes of spans merged into one (see mergeable).
+const mergeMaxIDs = 2000
+
+// mergeable reports whether the span s just closed may join prev, the one
+// before it: both await their re-read, the two together span at most a
+// quarter of the lookback and hold at most mergeMaxIDs hashes. The merged
+// span is re-read once the later one is due: a little later than the
+// earlier one needs, never earlier. So when events are few, one re-read
+// covers several windows, and the checkpoint holds fewer spans; when they
+// are many, spans stay apart and the checkpoint stays within one lookback's
+// events (plus at most mergeMaxIDs).
+func (r *run) mergeable(prev, s *span) bool {
+	return prev.pending && s.pending && prev.latest == s.oldest && s.latest-prev.oldest <= secs(r.c.lookback)/4 &&
+		prev.ids.len()+prev.last.len()+s.ids.len()+s.last.len() <= mergeMaxIDs
+}
+
 // close ends the window in progress: a first read becomes a span and
 // moves the watermark; a re-read ends the re-reads of the spans it covers.
 // Spans no longer needed are dropped.
@@ -275,11 +297,18 @@ func (r *run) close() {
 		}
 		cp.Stats.Rereads++
 	} else {
-		s := &span{oldest: w.oldest, latest: w.latest, opened: w.opened, pending: w.pending, last: w.last}
+		s := &span{oldest: w.oldest, latest: w.latest, opened: w.opened, gap: max(w.opened-w.latest, 0), pending: w.pending, last: w.last}
 		if s.pending {
 			s.ids = w.ids
 		}
-		cp.spans = append(cp.spans, s)
+		if n := len(cp.spans); n > 0 && r.mergeable(cp.spans[n-1], s) {
+			prev := cp.spans[n-1]
+			prev.ids.addAll(&prev.last)
+			prev.ids.addAll(&s.ids)
+			prev.last, prev.latest, prev.gap = s.last, s.latest, min(prev.gap, s.gap)
+		} else {
+			cp.spans = append(cp.spans, s)
+		}
 		cp.watermark = w.latest
 		cp.Stats.Windows++
 	}

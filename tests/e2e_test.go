@@ -173,7 +173,7 @@ func TestTier3NoWasted429(t *testing.T) {
 	// 5. A shorter scale makes the test depend on scheduling jitter: the
 	// server counts a call when it handles it, and on a loaded machine that
 	// can lag by more than the limiter's 2% margin of a 20ms interval.
-	srv := auditlogstest.NewServer(auditlogstest.WithSynthetic(400, 2), auditlogstest.WithRateLimit(50, 5, 5*time.Second))
+	srv := auditlogstest.NewServer(auditlogstest.WithSynthetic(400, 2), auditlogstest.WithRateLimit(50, 5*time.Second, 5))
 	defer srv.Close()
 	c, err := auditlogs.New(auditlogstest.DefaultToken, auditlogs.WithBaseURL(srv.URL), auditlogs.WithRateLimit(50*60/5, 5))
 	if err != nil {
@@ -244,7 +244,7 @@ func TestResourceBounds(t *testing.T) {
 			if err == nil || (tt.want != nil && !errors.Is(err, tt.want)) {
 				t.Fatalf("err = %v, want %v", err, tt.want)
 			}
-			if el := time.Since(start); el > 10*time.Second {
+			if el := time.Since(start); el > 30*time.Second {
 				t.Errorf("took %v", el)
 			}
 			var after runtime.MemStats

@@ -12,24 +12,25 @@ import (
 
 var schemasSpec = cmdSpec{
 	name:     "schemas",
-	synopsis: "[--json]",
+	synopsis: "[--format table|json]",
 	about: `List the object types the Audit Logs API knows (the entity types of the
 events) and their fields, with Slack's description of each field's type. A
-type may appear more than once, with different fields. --json prints Slack's
-answer exactly as it came. No token is needed.`,
+type may appear more than once, with different fields. --format json prints
+Slack's answer exactly as it came (--json is its old spelling). No token is
+needed.`,
 	examples: `  auditlogs schemas --demo
-  auditlogs schemas --json | jq '.schemas[].type'`,
+  auditlogs schemas --format json | jq '.schemas[].type'`,
 }
 
 var actionsSpec = cmdSpec{
 	name:     "actions",
-	synopsis: "[--json]",
+	synopsis: "[--format table|json]",
 	about: `List the action names the Audit Logs API knows, by category, sorted: the
-values --action accepts. --json prints Slack's answer exactly as it came. No
-token is needed.`,
+values --action accepts. --format json prints Slack's answer exactly as it
+came (--json is its old spelling). No token is needed.`,
 	examples: `  auditlogs actions --demo
   auditlogs actions | grep -i login
-  auditlogs actions --json | jq -r '.actions.user[]'`,
+  auditlogs actions --format json | jq -r '.actions.user[]'`,
 }
 
 func runSchemas(ctx context.Context, e *env, args []string) int {
@@ -99,17 +100,25 @@ func runActions(ctx context.Context, e *env, args []string) int {
 func runCatalog(ctx context.Context, e *env, args []string, spec cmdSpec,
 	show func(ctx context.Context, ci *clientInfo, asJSON bool, w io.Writer) error) int {
 	var g globalFlags
+	var format string
 	fs := newFlagSet(spec, &g)
-	asJSON := fs.Bool("json", false, "print the server's answer exactly as it came")
+	formatVar(fs, &format, formatTable, []string{formatTable, formatJSON}, nil, "table, or json: the server's answer exactly as it came")
+	asJSON := fs.Bool("json", false, "the old spelling of --format json")
 	if ok, code := parseFlags(e, fs, spec, &g, args); !ok {
 		return code
+	}
+	if *asJSON && g.set["format"] && format != formatJSON {
+		return usageError(e, spec.name, "--json and --format %s disagree: give --format alone", format)
+	}
+	if *asJSON {
+		format = formatJSON
 	}
 	ci, code := newClient(e, &g, false)
 	if code != 0 {
 		return code
 	}
 	defer ci.close()
-	if err := show(ctx, ci, *asJSON, e.stdout); err != nil {
+	if err := show(ctx, ci, format == formatJSON, e.stdout); err != nil {
 		return reportError(e, err, ci)
 	}
 	return exitOK

@@ -67,9 +67,8 @@ func newClient(e *env, g *globalFlags, needToken bool) (*clientInfo, int) {
 				fmt.Fprintln(e.stderr, "auditlogs: no token: set SLACK_AUDIT_TOKEN or use --token-file FILE (or try --demo to see it work without one).")
 				return nil, exitUsage
 			}
-			// /schemas and /actions need no token, but the library wants
-			// one: send a placeholder Slack ignores there.
-			token, ci.anonymous = "anonymous", true
+			// /schemas and /actions need no token: the client sends none.
+			ci.anonymous = true
 		}
 	}
 	e.redact.setToken(token)
@@ -89,11 +88,16 @@ func newClient(e *env, g *globalFlags, needToken bool) (*clientInfo, int) {
 		rate = 0 // the demo server is local and has no limit
 	}
 	opts = append(opts, auditlogs.WithRateLimit(rate, min(max(rate, 1), auditlogs.DefaultRateBurst)))
-	if g.debug {
+	switch {
+	case g.debug && g.opsLog != nil:
+		// --debug with --log-format: every line in that format, the
+		// client's debug records included (opsLog logs at debug level).
+		ci.logger = g.opsLog
+		opts = append(opts, auditlogs.WithLogger(ci.logger))
+	case g.debug:
 		ci.logger = slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 		opts = append(opts, auditlogs.WithLogger(ci.logger))
-	}
-	if g.opsLog != nil {
+	case g.opsLog != nil:
 		opts = append(opts, auditlogs.WithLogger(slog.New(raiseHandler{g.opsLog.Handler()})))
 	}
 	opts = append(opts, testClientOptions...)
@@ -102,11 +106,14 @@ func newClient(e *env, g *globalFlags, needToken bool) (*clientInfo, int) {
 		ci.close()
 		msg := trimPrefix(err.Error())
 		switch {
-		case errors.Is(err, auditlogs.ErrInvalidOption) && strings.Contains(msg, "plain http"):
+		case errors.Is(err, auditlogs.ErrPlainHTTP):
 			u, _ := url.Parse(base)
 			msg = fmt.Sprintf("--base-url (or SLACK_AUDIT_BASE_URL) is plain http to %s, which is not this machine: "+
 				"the token would cross the network in clear. Use https, or --allow-plain-http for a test setup", u.Hostname())
-		case errors.Is(err, auditlogs.ErrInvalidOption) && strings.Contains(msg, "base URL"):
+		case errors.Is(err, auditlogs.ErrInvalidOption):
+			// Every other option given to New was checked with the flags:
+			// the base URL is what is left. (The library's message would
+			// repeat the URL, which may hold credentials.)
 			msg = "--base-url (or SLACK_AUDIT_BASE_URL) must be an absolute http or https URL without a query, such as https://api.slack.com/audit/v1/"
 		}
 		fmt.Fprintln(e.stderr, "auditlogs: "+msg)
@@ -184,11 +191,18 @@ func fileExists(name string) bool {
 	return err == nil
 }
 
+// terminal is a writer that says whether it stands for a terminal: tests
+// use one to see what a person at a terminal sees.
+type terminal interface{ IsTerminal() bool }
+
 // isTerminal reports whether w is a terminal (a character device), without
 // any dependency: good enough to choose defaults and show progress.
 func isTerminal(w io.Writer) bool {
 	if r, ok := w.(*redactor); ok {
 		w = r.w
+	}
+	if t, ok := w.(terminal); ok {
+		return t.IsTerminal()
 	}
 	f, ok := w.(*os.File)
 	if !ok {

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -21,17 +20,19 @@ import (
 const defaultDriftMax = 10000
 
 var driftSpec = cmdSpec{
-	name:     "drift",
-	synopsis: "[--from FILE | --oldest T --latest T --action A --actor U --entity E --max N] [--format table|json]",
+	name: "drift",
+	synopsis: "[--from FILE[,FILE...] | --oldest TIME --latest TIME --action NAME[,NAME...] --actor ID[,ID...] --entity ID[,ID...] --max N] " +
+		"[--format table|json]",
 	about: `Report what audit events carry that the API description auditlogs was built
 from (api/openapi.yaml) does not describe: what to add to the spec when Slack
 changes the API.
 
 With --from, it reads events from FILE, JSON Lines as 'auditlogs logs' and
 'auditlogs tail' write them (one event a line; - reads stdin; blank lines are
-skipped). No token and no network are needed then. Without --from, it pulls
-up to --max events from /logs with the usual filters, and also reads
-/schemas (unless --schemas=false).
+skipped); several files, separated by commas or with --from given again, are
+read one after the other. No token and no network are needed then. Without
+--from, it pulls up to --max events from /logs with the filters of 'auditlogs
+logs' (lists too), and also reads /schemas (unless --schemas=false).
 
 What it reports, each with the JSON types seen there, the types the spec
 allows, the number of events with it and the id of one of them:
@@ -73,20 +74,22 @@ list), and example_id is "" when there is none.`,
 }
 
 // driftSource are the flags that pull from Slack, which --from excludes.
-var driftSource = []string{"oldest", "latest", "action", "actor", "entity", "limit", "max", "schemas",
+var driftSource = []string{"oldest", "latest", "action", "actor", "entity", "exclude-action", "limit", "max", "schemas",
 	"demo", "base-url", "token-file", "rate", "retries", "timeout"}
 
 func runDrift(ctx context.Context, e *env, args []string) int {
 	var g globalFlags
-	var f filterFlags
-	oldest, latest := &timeFlag{now: time.Now}, &timeFlag{now: time.Now}
+	f := filterFlags{multi: true}
+	var r rangeFlags
+	var maxEntries int
+	var from []string
+	var format string
 	fs := newFlagSet(driftSpec, &g)
 	f.register(fs)
-	fs.Var(oldest, "oldest", "only events at or after `T`")
-	fs.Var(latest, "latest", "only events at or before `T`")
-	maxEntries := fs.Int("max", defaultDriftMax, "check at most `N` events from /logs (0: all)")
-	from := fs.String("from", "", "check the events of `FILE` (JSON Lines; - for stdin) instead of pulling them")
-	format := fs.String("format", formatTable, "table or json")
+	r.register(fs, time.Now)
+	intVar(fs, &maxEntries, "max", defaultDriftMax, 0, 1<<62, "check at most `N` events from /logs (0: all)")
+	listVar(fs, &from, "from", "FILE", "check the events of these files (JSON Lines; - for stdin) instead of pulling them")
+	formatVar(fs, &format, formatTable, []string{formatTable, formatJSON}, nil, "table, or json: one document")
 	schemas := fs.Bool("schemas", true, "also compare /schemas with the spec (not with --from)")
 	if ok, code := parseFlags(e, fs, driftSpec, &g, args); !ok {
 		return code
@@ -94,24 +97,20 @@ func runDrift(ctx context.Context, e *env, args []string) int {
 	if err := f.check(); err != nil {
 		return usageError(e, "drift", "%v", err)
 	}
-	if *maxEntries < 0 {
-		return usageError(e, "drift", "--max must be 0 (all) or more")
-	}
-	if *format != formatTable && *format != "json" {
-		return usageError(e, "drift", "unknown --format %s: use table or json", quoteArg(*format))
-	}
-	if !oldest.t.IsZero() && !latest.t.IsZero() && oldest.t.Unix() > latest.t.Unix() {
-		return usageError(e, "drift", "--oldest %s is after --latest %s", oldest, latest)
+	if err := r.check(); err != nil {
+		return usageError(e, "drift", "%v", err)
 	}
 	c := drift.NewChecker()
-	if *from != "" {
+	if len(from) > 0 {
 		for _, name := range driftSource {
 			if g.set[name] {
 				return usageError(e, "drift", "--from reads events from a file: --%s applies only when pulling them from Slack", name)
 			}
 		}
-		if code := checkFile(e, c, *from); code != 0 {
-			return code
+		for _, name := range dedupe(from) {
+			if code := checkFile(e, c, name); code != 0 {
+				return code
+			}
 		}
 	} else {
 		ci, code := newClient(e, &g, true)
@@ -119,20 +118,15 @@ func runDrift(ctx context.Context, e *env, args []string) int {
 			return code
 		}
 		defer ci.close()
-		p := auditlogs.LogsParams{
-			Oldest: oldest.t, Latest: latest.t, Limit: f.limit,
-			Action: f.action, Actor: f.actor, Entity: f.entity,
-		}
-		if p.Limit == 0 && *maxEntries > 0 {
-			p.Limit = min(*maxEntries, auditlogs.MaxLimit)
+		calls := f.params(auditlogs.LogsParams{Oldest: r.oldest.t, Latest: r.latest.t})
+		for i := range calls {
+			if calls[i].Limit == 0 && maxEntries > 0 {
+				calls[i].Limit = min(maxEntries, auditlogs.MaxLimit)
+			}
 		}
 		prog := newProgress(ci, e.stderr, false)
-		_, err := pull(ctx, ci, p, *maxEntries, &driftWriter{c: c}, prog)
+		_, err := pull(ctx, ci, calls, maxEntries, &driftWriter{c: c}, prog)
 		prog.done()
-		if bad := (*badEntry)(nil); errors.As(err, &bad) {
-			fmt.Fprintf(e.stderr, "auditlogs: %v\n", bad)
-			return exitError
-		}
 		if err != nil {
 			return reportError(e, err, ci)
 		}
@@ -150,7 +144,7 @@ func runDrift(ctx context.Context, e *env, args []string) int {
 	}
 	findings := c.Findings()
 	var err error
-	if *format == "json" {
+	if format == formatJSON {
 		err = writeDriftJSON(e.stdout, c.Entries(), findings)
 	} else {
 		err = writeDriftTable(e.stdout, c.Entries(), findings)
@@ -168,20 +162,12 @@ func runDrift(ctx context.Context, e *env, args []string) int {
 // checkFile checks the events of the --from file name ("-": stdin) and
 // returns 0, or an exit code after a message.
 func checkFile(e *env, c *drift.Checker, name string) int {
-	var r io.Reader = e.stdin
-	if name != "-" {
-		f, err := os.Open(name)
-		if err != nil {
-			var pe *os.PathError
-			if errors.As(err, &pe) {
-				err = pe.Err
-			}
-			fmt.Fprintf(e.stderr, "auditlogs: cannot read --from %s: %v\n", quoteArg(name), err)
-			return exitError
-		}
-		defer f.Close()
-		r = f
+	r, closeFile, err := openFrom(e, name)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "auditlogs: cannot read --from %s: %v\n", quoteArg(name), err)
+		return exitError
 	}
+	defer closeFile()
 	if err := c.CheckLines(r); err != nil {
 		msg := err.Error()
 		var le *drift.LineError

@@ -269,9 +269,10 @@ func TestDriftUsage(t *testing.T) {
 		{[]string{"--from", file, "--action", "user_login"}, "--action applies only when pulling"},
 		{[]string{"--from", file, "--demo"}, "--demo applies only when pulling"},
 		{[]string{"--from", file, "--max", "5"}, "--max applies only when pulling"},
-		{[]string{"--format", "xml", "--demo"}, `unknown --format "xml"`},
-		{[]string{"--max", "-1", "--demo"}, "--max must be 0"},
-		{[]string{"--limit", "10000", "--demo"}, "--limit must be between"},
+		{[]string{"--format", "xml", "--demo"}, `invalid value "xml" for --format: unknown format: use table or json`},
+		{[]string{"--max", "-1", "--demo"}, `invalid value "-1" for --max: give a whole number, 0 or more`},
+		{[]string{"--limit", "10000", "--demo"}, `invalid value "10000" for --limit: give a whole number from 1 to 9999`},
+		{[]string{"--from", file, "--exclude-action", "user_login"}, "--exclude-action applies only when pulling"},
 		{[]string{"--oldest", "2025-02-01", "--latest", "2025-01-01", "--demo"}, "is after --latest"},
 		{[]string{"extra"}, "unexpected argument"},
 	}
@@ -286,7 +287,7 @@ func TestDriftUsage(t *testing.T) {
 	}
 	r := runCLI(t, nil, "drift", "--help")
 	for _, want := range []string{"Usage:\n  auditlogs drift", "--from FILE", "unknown_field", "schema_unknown_field", "\"example_id\"",
-		"Exit codes: 0 nothing found, 3 something found", "Examples:\n  auditlogs drift --demo"} {
+		"Exit codes:\n  0    nothing found\n  3    something found", "Examples:\n  auditlogs drift --demo"} {
 		if r.code != 0 || !strings.Contains(r.stdout, want) {
 			t.Errorf("help: exit %d, no %q in\n%s", r.code, want, r.stdout)
 		}

@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -47,9 +49,16 @@ func explain(err error, cl *clientInfo) (string, int) {
 	case errors.As(err, &se):
 		return se.Error(), exitError
 	}
+	var outErr *outputError
+	var bad *badEntry
 	switch {
+	case errors.As(err, &bad): // an event /logs sent that the command cannot use
+		return bad.Error(), exitError
 	case errors.Is(err, context.Canceled):
 		return "interrupted", exitInterrupted
+	case errors.As(err, &outErr):
+		// Before the network cases: a disk's errno is a net.Error too.
+		return "cannot write the output: " + pathErr(outErr.err).Error(), exitError
 	case errors.Is(err, auditlogs.ErrUnauthorized):
 		if cl != nil && cl.anonymous {
 			return "the server wants a token for this" + status + ": set SLACK_AUDIT_TOKEN or use --token-file FILE (or try --demo).", exitError
@@ -76,6 +85,10 @@ func explain(err error, cl *clientInfo) (string, int) {
 		return "Slack refused the paging cursor (invalid_cursor); run the command again.", exitError
 	case errors.Is(err, auditlogs.ErrRepeatedCursor):
 		return "the server sent a paging cursor it had already sent; stopped rather than loop forever.", exitError
+	case errors.Is(err, auditlogs.ErrRedirectRefused):
+		return trimPrefix(err.Error()) + "; is --base-url right?", exitError
+	case errors.Is(err, auditlogs.ErrCursorTooLong), errors.Is(err, auditlogs.ErrTooManyEmptyPages):
+		return trimPrefix(err.Error()) + "; stopped rather than page forever.", exitError
 	case errors.Is(err, auditlogs.ErrMalformedResponse):
 		return "the answer is not the JSON of the Audit Logs API; is --base-url right?", exitError
 	case errors.Is(err, auditlogs.ErrResponseTooLarge):
@@ -89,9 +102,9 @@ func explain(err error, cl *clientInfo) (string, int) {
 		}
 		return msg, exitError
 	}
-	var netErr net.Error
-	var opErr *net.OpError
-	if errors.As(err, &opErr) || errors.As(err, &netErr) {
+	var transportErr *auditlogs.TransportError
+	if errors.As(err, &transportErr) {
+		var netErr net.Error
 		where := ""
 		if cl != nil && cl.host != "" {
 			where = " at " + cl.host
@@ -139,11 +152,10 @@ func statusText(e *auditlogs.APIError) string {
 	if e.Code != "" {
 		return fmt.Sprintf("%d %s", e.StatusCode, e.Code)
 	}
-	msg := trimPrefix(e.Error())
-	if i := strings.Index(msg, " (retry after"); i >= 0 {
-		msg = msg[:i]
+	if text := http.StatusText(e.StatusCode); text != "" {
+		return fmt.Sprintf("%d %s", e.StatusCode, strings.ToLower(text))
 	}
-	return msg
+	return strconv.Itoa(e.StatusCode)
 }
 
 // trimPrefix removes the "auditlogs: " prefixes the library's errors carry

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -438,8 +439,12 @@ func TestTailStopsPromptly(t *testing.T) {
 			t.Cleanup(srv.Close)
 			dir := t.TempDir()
 			state, out := filepath.Join(dir, "state.json"), filepath.Join(dir, "out.jsonl")
-			args := append([]string{"tail", "--base-url", srv.URL, "--state", state, "--out", out, "--max-window", "2000h"}, c.args()...)
-			args = append(args, tc.args...) // later flags win
+			args := []string{"tail", "--base-url", srv.URL, "--state", state, "--out", out, "--max-window", "2000h"}
+			base := c.args()
+			if slices.Contains(tc.args, "--rate") {
+				base = base[:len(base)-2] // c.args ends with --rate 0
+			}
+			args = append(append(args, base...), tc.args...)
 			cmd := exec.Command(bin, args...)
 			cmd.Env = append(os.Environ(), "SLACK_AUDIT_TOKEN="+secret)
 			p := startProc(t, cmd)

@@ -407,8 +407,8 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"logs", "--latest", "1738310400000"}, 2, "milliseconds"},
 		{[]string{"logs", "--oldest", "1d", "--latest", "2d"}, 2, "is after --latest"},
 		{[]string{"logs", "--bogus"}, 2, "unknown flag --bogus"},
-		{[]string{"logs", "--format", "xml"}, 2, "unknown --format \"xml\""},
-		{[]string{"logs", "--limit", "10000"}, 2, "--limit must be between 1 and 9999"},
+		{[]string{"logs", "--format", "xml"}, 2, `invalid value "xml" for --format: unknown format: use json, table or csv`},
+		{[]string{"logs", "--limit", "10000"}, 2, `invalid value "10000" for --limit: give a whole number from 1 to 9999`},
 		{[]string{"logs", "extra"}, 2, "unexpected argument \"extra\""},
 		{[]string{"frobnicate"}, 2, "unknown command \"frobnicate\""},
 		{[]string{"--demo"}, 2, "the command comes first"},
@@ -442,7 +442,7 @@ func TestHelp(t *testing.T) {
 			t.Errorf("%q: exit %d, %q", args, r.code, r.stdout)
 		}
 	}
-	for _, cmd := range []string{"logs", "tail", "schemas", "actions", "version"} {
+	for _, cmd := range []string{"logs", "tail", "verify", "schemas", "actions", "version"} {
 		for _, args := range [][]string{{cmd, "--help"}, {"help", cmd}} {
 			r := runCLI(t, nil, args...)
 			if r.code != 0 || !strings.Contains(r.stdout, "Usage:\n  auditlogs "+cmd) || r.stderr != "" {

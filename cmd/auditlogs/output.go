@@ -10,7 +10,6 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -18,12 +17,8 @@ import (
 	"github.com/slackaudit/auditlogs"
 )
 
-// The output formats.
-const (
-	formatJSONL = "jsonl"
-	formatTable = "table"
-	formatCSV   = "csv"
-)
+// formatJSONL is the writer of --format json for events: JSON Lines.
+const formatJSONL = formatJSON
 
 // entryWriter writes entries in one format. Entries are buffered; EndPage
 // writes the page's entries out (memory stays flat whatever the number of
@@ -52,7 +47,7 @@ func newEntryWriter(format string, w io.Writer) (entryWriter, error) {
 	case formatJSONL:
 		return &jsonlWriter{w: bw}, nil
 	case formatTable:
-		return &tableWriter{bw: bw, tw: tabwriter.NewWriter(bw, 0, 0, 2, ' ', 0)}, nil
+		return &tableWriter{bw: bw}, nil
 	case formatCSV:
 		cw := csv.NewWriter(bw)
 		if err := cw.Write(csvHeader); err != nil {
@@ -60,7 +55,7 @@ func newEntryWriter(format string, w io.Writer) (entryWriter, error) {
 		}
 		return &csvWriter{bw: bw, cw: cw}, nil
 	}
-	return nil, fmt.Errorf("unknown format %q: use jsonl, table or csv", format)
+	return nil, fmt.Errorf("unknown format %q: use json, table or csv", format)
 }
 
 // fileWriter is an entryWriter to a file that, after each page, has the
@@ -102,33 +97,69 @@ func (j *jsonlWriter) WriteRaw(raw []byte) error {
 
 func (j *jsonlWriter) EndPage() error { return j.w.Flush() }
 
-// tableWriter writes aligned columns for a person to read.
+// tableWriter writes aligned columns for a person to read. The widths are
+// measured once, on the first page that has entries, each at most
+// maxCellWidth, and kept: every page lines up with the first, and a longer
+// cell is cut, ending in …. The last column is not padded, nor cut.
 type tableWriter struct {
 	bw     *bufio.Writer
-	tw     *tabwriter.Writer
-	header bool
+	rows   [][]string // the first page's, until the widths are known
+	widths []int      // nil until then
 }
+
+// tableHeader names the table's columns.
+var tableHeader = []string{"TIME", "ACTION", "ACTOR", "ENTITY", "IP"}
+
+// maxCellWidth bounds a table column's width, in characters.
+const maxCellWidth = 40
 
 func (t *tableWriter) WriteRaw(raw []byte) error { return writeDecoded(raw, t.Write) }
 
 func (t *tableWriter) Write(e *auditlogs.Entry) error {
-	if !t.header {
-		t.header = true
-		io.WriteString(t.tw, "TIME\tACTION\tACTOR\tENTITY\tIP\n")
-	}
 	v := viewOf(e)
 	entity := v.entityType
 	if name := firstNonEmpty(v.entityName, v.entityID); name != "" {
 		entity += ":" + name
 	}
-	_, err := fmt.Fprintf(t.tw, "%s\t%s\t%s\t%s\t%s\n", v.time, cell(v.action), cell(firstNonEmpty(v.actorEmail, v.actorID, v.actorType)),
-		cell(entity), cell(v.ip))
-	return err
+	row := []string{v.time, cell(v.action), cell(firstNonEmpty(v.actorEmail, v.actorID, v.actorType)), cell(entity), cell(v.ip)}
+	if t.widths == nil {
+		t.rows = append(t.rows, row)
+		return nil
+	}
+	return t.writeRow(row)
+}
+
+// writeRow writes a row at the widths, cutting longer cells.
+func (t *tableWriter) writeRow(row []string) error {
+	for i, c := range row {
+		if i == len(row)-1 {
+			t.bw.WriteString(c)
+			break
+		}
+		n := utf8.RuneCountInString(c)
+		if n > t.widths[i] {
+			r := []rune(c)
+			c, n = string(r[:t.widths[i]-1])+"…", t.widths[i]
+		}
+		t.bw.WriteString(c)
+		t.bw.WriteString(strings.Repeat(" ", t.widths[i]-n+2))
+	}
+	return t.bw.WriteByte('\n')
 }
 
 func (t *tableWriter) EndPage() error {
-	if err := t.tw.Flush(); err != nil {
-		return err
+	if t.widths == nil && len(t.rows) > 0 {
+		t.widths = make([]int, len(tableHeader))
+		for _, row := range append([][]string{tableHeader}, t.rows...) {
+			for i, c := range row {
+				t.widths[i] = min(max(t.widths[i], utf8.RuneCountInString(c)), maxCellWidth)
+			}
+		}
+		t.writeRow(tableHeader)
+		for _, row := range t.rows {
+			t.writeRow(row)
+		}
+		t.rows = nil
 	}
 	return t.bw.Flush()
 }
@@ -137,7 +168,8 @@ func (t *tableWriter) EndPage() error {
 var csvHeader = []string{"date_create", "time", "id", "action", "actor_id", "actor_email", "entity_type", "entity_id",
 	"entity_name", "workspace", "ip_address", "user_agent"}
 
-// csvWriter writes RFC 4180 CSV with a header row.
+// csvWriter writes RFC 4180 CSV with a header row; each cell of an event
+// goes through csvSafe.
 type csvWriter struct {
 	bw *bufio.Writer
 	cw *csv.Writer
@@ -147,8 +179,23 @@ func (c *csvWriter) WriteRaw(raw []byte) error { return writeDecoded(raw, c.Writ
 
 func (c *csvWriter) Write(e *auditlogs.Entry) error {
 	v := viewOf(e)
-	return c.cw.Write([]string{strconv.FormatInt(e.DateCreate, 10), v.time, e.ID, v.action, v.actorID, v.actorEmail,
-		v.entityType, v.entityID, v.entityName, v.workspace, v.ip, v.ua})
+	row := []string{strconv.FormatInt(e.DateCreate, 10), v.time, e.ID, v.action, v.actorID, v.actorEmail,
+		v.entityType, v.entityID, v.entityName, v.workspace, v.ip, v.ua}
+	for i := range row {
+		row[i] = csvSafe(row[i])
+	}
+	return c.cw.Write(row)
+}
+
+// csvSafe puts a ' before a cell a spreadsheet would read as a formula: one
+// that starts with =, +, -, @, a tab or a carriage return (OWASP's advice
+// against CSV injection). A channel named "=HYPERLINK(...)" then shows as
+// text. The ' is visible in the cell: it is the documented price.
+func csvSafe(s string) string {
+	if s != "" && strings.IndexByte("=+-@\t\r", s[0]) >= 0 {
+		return "'" + s
+	}
+	return s
 }
 
 func (c *csvWriter) EndPage() error {

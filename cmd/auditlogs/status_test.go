@@ -42,7 +42,7 @@ func TestStatusExitCodes(t *testing.T) {
 		{"not JSON", []string{"--state", notJSON}, exitNoState, nil, "is not valid JSON"},
 		{"unreadable", []string{"--state", dir}, exitNoState, nil, "cannot read state file"},
 		{"no --state", nil, exitUsage, nil, "--state FILE is required"},
-		{"bad --max-lag", []string{"--state", state, "--max-lag", "-1m"}, exitUsage, nil, "--max-lag must not be negative"},
+		{"bad --max-lag", []string{"--state", state, "--max-lag", "-1m"}, exitUsage, nil, `invalid value "-1m" for --max-lag: a duration must not be negative`},
 		{"bad --format", []string{"--state", state, "--format", "xml"}, exitUsage, nil, `unknown --format "xml"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

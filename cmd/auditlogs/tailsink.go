@@ -207,5 +207,5 @@ func (t *tailer) retried(err error, wait time.Duration) {
 // collectParams are the collector's filters.
 func (t *tailer) collectParams() auditlogs.LogsParams {
 	return auditlogs.LogsParams{Action: t.filters.Action, Actor: t.filters.Actor, Entity: t.filters.Entity,
-		ExcludeActions: t.filters.Exclude, Limit: t.limit}
+		ExcludeActions: splitList(t.filters.Exclude), Limit: t.limit}
 }

@@ -13,6 +13,7 @@ var versionSpec = cmdSpec{
 	name:     "version",
 	synopsis: "",
 	about:    "Print the version of the auditlogs library this command is built on, the Go version, and the source revision if known.",
+	exits:    "0 success, 2 usage error",
 }
 
 func runVersion(_ context.Context, e *env, args []string) int {

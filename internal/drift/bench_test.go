@@ -6,7 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/slackaudit/auditlogs/auditlogstest"
+	"github.com/slackaudit/auditlogs/internal/synthetic"
 )
 
 // BenchmarkCheckLines checks a file of synthetic entries (JSON Lines, as
@@ -22,7 +22,7 @@ func BenchmarkCheckLines(b *testing.B) {
 	}
 	w := bufio.NewWriter(f)
 	size := 0
-	for _, e := range auditlogstest.Synthetic(n, 1) {
+	for _, e := range synthetic.Corpus(n, 1) {
 		w.Write(e)
 		w.WriteByte('\n')
 		size += len(e) + 1

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/slackaudit/auditlogs/auditlogstest"
+	"github.com/slackaudit/auditlogs/internal/synthetic"
 )
 
 // specAt returns the node of the spec at path (dotted, [] for items), as
@@ -293,7 +293,7 @@ func TestCounts(t *testing.T) {
 
 // TestNoFalsePositives: every shape the spec's examples and the fake's
 // synthetic corpus hold stays silent, but for the drift the fake puts in on
-// purpose (see auditlogstest.Synthetic): an entity type no spec describes
+// purpose (see synthetic.Generate): an entity type no spec describes
 // (salesforce_record) and, in a few entries marked by a root schema_version,
 // members nobody knows yet.
 func TestNoFalsePositives(t *testing.T) {
@@ -316,7 +316,7 @@ func TestNoFalsePositives(t *testing.T) {
 		return f.Kind == KindUnknownField && strings.HasPrefix(f.Path, "entity.") && strings.HasSuffix(f.Path, ".x_display_id")
 	}
 	marked, unknownTypes := 0, 0
-	for i, e := range auditlogstest.Synthetic(3000, 11) {
+	for i, e := range synthetic.Corpus(3000, 11) {
 		fs, err := Check(e)
 		if err != nil {
 			t.Fatalf("synthetic entry %d: %v", i, err)
@@ -436,7 +436,7 @@ func TestTypesList(t *testing.T) {
 // checking the lines one by one counts, example ids included, and reports
 // the first bad line whichever worker finds it.
 func TestCheckLinesInParallel(t *testing.T) {
-	corpus := auditlogstest.Synthetic(5*batchLines+17, 4)
+	corpus := synthetic.Corpus(5*batchLines+17, 4)
 	var in strings.Builder
 	one := NewChecker()
 	for i, e := range corpus {

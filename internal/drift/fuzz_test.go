@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/go-json-experiment/json/jsontext"
-	"github.com/slackaudit/auditlogs/auditlogstest"
+	"github.com/slackaudit/auditlogs/internal/synthetic"
 )
 
 // FuzzCheck: the checker takes untrusted input. It never panics, accepts
@@ -17,7 +17,7 @@ func FuzzCheck(f *testing.F) {
 	for _, ex := range specExamples {
 		f.Add([]byte(ex.entry))
 	}
-	for _, e := range auditlogstest.Synthetic(80, 5) {
+	for _, e := range synthetic.Corpus(80, 5) {
 		f.Add([]byte(e))
 	}
 	for _, s := range []string{

@@ -7,8 +7,8 @@ import (
 
 	jsonv2 "github.com/go-json-experiment/json"
 
-	"github.com/slackaudit/auditlogs/auditlogstest"
 	"github.com/slackaudit/auditlogs/gen"
+	"github.com/slackaudit/auditlogs/internal/synthetic"
 )
 
 // fastDecodeCases are entries whose shapes the synthetic corpus may not
@@ -57,7 +57,7 @@ var fastDecodeCases = []string{
 // the synthetic corpus, which holds every field of the spec, so that pulls
 // of ordinary data take the fast path.
 func TestFastDecodeMatches(t *testing.T) {
-	for _, raw := range auditlogstest.Synthetic(3000, 7) {
+	for _, raw := range synthetic.Corpus(3000, 7) {
 		if !checkFastDecode(t, raw) {
 			t.Fatalf("the fast decoder gave up on a synthetic entry: %s", raw)
 		}
@@ -91,7 +91,7 @@ func FuzzFastDecode(f *testing.F) {
 	for _, c := range fastDecodeCases {
 		f.Add([]byte(c))
 	}
-	for _, raw := range auditlogstest.Synthetic(20, 3) {
+	for _, raw := range synthetic.Corpus(20, 3) {
 		f.Add([]byte(raw))
 	}
 	f.Fuzz(func(t *testing.T, raw []byte) {
@@ -103,7 +103,7 @@ func FuzzFastDecode(f *testing.F) {
 // one goroutine: the generated decoder, with and without its cache of
 // strings, against go-json-experiment.
 func BenchmarkDecodeEntry(b *testing.B) {
-	raws := auditlogstest.Synthetic(1000, 1)
+	raws := synthetic.Corpus(1000, 1)
 	var size int
 	for _, r := range raws {
 		size += len(r)

@@ -5,7 +5,7 @@ import (
 	"encoding/json"
 	"testing"
 
-	"github.com/slackaudit/auditlogs/auditlogstest"
+	"github.com/slackaudit/auditlogs/internal/synthetic"
 )
 
 // lookupByMaps is how Entry.Lookup used to work, decoding each object on
@@ -84,7 +84,7 @@ func FuzzLookup(f *testing.F) {
 // BenchmarkLookup finds each synthetic entry's entity payload, as the CLI's
 // table and CSV do: Lookup against decoding into maps.
 func BenchmarkLookup(b *testing.B) {
-	raws := auditlogstest.Synthetic(1000, 1)
+	raws := synthetic.Corpus(1000, 1)
 	types := make([]string, len(raws))
 	for i, raw := range raws {
 		var e struct {

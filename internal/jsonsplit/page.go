@@ -10,13 +10,22 @@ type Page struct {
 	NextCursor string
 	// Warning is the body's "warning", if it is a string.
 	Warning string
+	// HasEntries reports that the body has an "entries" member whose value
+	// is an array, as every /logs page must.
+	HasEntries bool
+	// NotOK reports that the body says "ok": false.
+	NotOK bool
+	// Error is the body's "error", if it is a string: Slack's error code.
+	Error string
 }
 
 // SplitPage checks that body is one valid JSON object and fills page from
 // it, in one pass: the entries of "entries" (of every such member, should
 // there be several), appended to page.Entries, and
 // "response_metadata.next_cursor" and "warning" when they have the expected
-// types. Members of an unexpected type are ignored. Three times as fast as a
+// types; and whether it has an "entries" array (HasEntries), "ok": false and
+// an "error" string, for the caller to tell a page from what is not one.
+// Members of an unexpected type are ignored. Three times as fast as a
 // general decoder, it is all the CLI's JSON Lines export needs.
 func SplitPage(body []byte, page *Page) error {
 	s := Scanner{Data: body}
@@ -84,10 +93,15 @@ func member(key, value []byte, page *Page) {
 		page.NextCursor = meta.NextCursor
 	case "warning":
 		_ = json.Unmarshal(value, &page.Warning)
+	case "ok":
+		page.NotOK = string(value) == "false"
+	case "error":
+		_ = json.Unmarshal(value, &page.Error)
 	case "entries": // not an array, or spelled with escapes
 		var list []json.RawMessage
-		if json.Unmarshal(value, &list) == nil {
+		if value[0] == '[' && json.Unmarshal(value, &list) == nil {
 			page.Entries = append(page.Entries, list...)
+			page.HasEntries = true
 		}
 	}
 }
@@ -95,6 +109,7 @@ func member(key, value []byte, page *Page) {
 // entries reads the array at s.Pos, appending each element's bytes.
 func (s *Scanner) entries(page *Page) error {
 	s.Pos++ // '['
+	page.HasEntries = true
 	s.SkipSpace()
 	if s.Consume(']') {
 		return nil

@@ -10,7 +10,7 @@ import (
 	jsonv2 "github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
 
-	"github.com/slackaudit/auditlogs/auditlogstest"
+	"github.com/slackaudit/auditlogs/internal/synthetic"
 )
 
 // referenceOptions take Slack's JSON as sent, duplicate names and invalid
@@ -20,33 +20,53 @@ var referenceOptions = jsonv2.JoinOptions(jsontext.AllowDuplicateNames(true), js
 // referenceSplit is SplitPage written with jsontext, the general decoder:
 // the oracle the fuzz test compares splitPage with.
 func referenceSplit(body []byte) (entries [][]byte, cursor string, err error) {
+	entries, cursor, _, err = referenceSplitAll(body)
+	return entries, cursor, err
+}
+
+// refEnvelope is what referenceSplitAll finds beside the entries.
+type refEnvelope struct {
+	hasEntries, notOK bool
+	code              string
+}
+
+// referenceSplitAll is referenceSplit, with the envelope's "entries" array,
+// "ok": false and "error" code.
+func referenceSplitAll(body []byte) (entries [][]byte, cursor string, env refEnvelope, err error) {
 	dec := jsontext.NewDecoder(bytes.NewBuffer(body), referenceOptions)
 	if tok, err := dec.ReadToken(); err != nil || tok.Kind() != '{' {
-		return nil, "", errors.New("not an object")
+		return nil, "", env, errors.New("not an object")
 	}
 	for dec.PeekKind() != '}' {
 		tok, err := dec.ReadToken()
 		if err != nil {
-			return nil, "", err
+			return nil, "", env, err
 		}
 		name := tok.String()
 		if name == "entries" && dec.PeekKind() == '[' {
 			dec.ReadToken()
+			env.hasEntries = true
 			for dec.PeekKind() != ']' {
 				v, err := dec.ReadValue()
 				if err != nil {
-					return nil, "", err
+					return nil, "", env, err
 				}
 				entries = append(entries, bytes.Clone(v))
 			}
 			if _, err := dec.ReadToken(); err != nil {
-				return nil, "", err
+				return nil, "", env, err
 			}
 			continue
 		}
 		v, err := dec.ReadValue()
 		if err != nil {
-			return nil, "", err
+			return nil, "", env, err
+		}
+		switch name {
+		case "ok":
+			env.notOK = string(v) == "false"
+		case "error":
+			_ = json.Unmarshal(v, &env.code)
 		}
 		if name == "response_metadata" {
 			var meta struct {
@@ -57,12 +77,12 @@ func referenceSplit(body []byte) (entries [][]byte, cursor string, err error) {
 		}
 	}
 	if _, err := dec.ReadToken(); err != nil {
-		return nil, "", err
+		return nil, "", env, err
 	}
 	if _, err := dec.ReadToken(); err != io.EOF {
-		return nil, "", errors.New("trailing data")
+		return nil, "", env, errors.New("trailing data")
 	}
-	return entries, cursor, nil
+	return entries, cursor, env, nil
 }
 
 func TestSplitPage(t *testing.T) {
@@ -131,15 +151,21 @@ func FuzzSplitPage(f *testing.F) {
 	f.Add([]byte(`{"entries":[[],{},"",0,false,null],"warning":1}`))
 	f.Add([]byte(`{"entries":[1,2`))
 	f.Add([]byte("{\"entries\":[\"\xff\xfe\"]}"))
+	f.Add([]byte(`{"ok":false,"error":"invalid_auth","\u0065ntries":null,"ok":true,"error":1}`))
+	f.Add([]byte(`{"\u006fk":false,"\u0065rror":"x","entries":{}}`))
 	f.Fuzz(func(t *testing.T, body []byte) {
 		var page Page
 		err := SplitPage(body, &page)
-		want, cursor, refErr := referenceSplit(body)
+		want, cursor, env, refErr := referenceSplitAll(body)
 		if (err == nil) != (refErr == nil) {
 			t.Fatalf("splitPage error %v, reference error %v, on %q", err, refErr, body)
 		}
 		if err != nil {
 			return
+		}
+		if page.HasEntries != env.hasEntries || page.NotOK != env.notOK || page.Error != env.code {
+			t.Fatalf("splitPage: entries array %v, not ok %v, error %q; reference %v, %v, %q, in %q",
+				page.HasEntries, page.NotOK, page.Error, env.hasEntries, env.notOK, env.code, body)
 		}
 		if len(page.Entries) != len(want) || page.NextCursor != cursor {
 			t.Fatalf("splitPage found %d entries (cursor %q), reference %d (%q) in %q", len(page.Entries), page.NextCursor, len(want), cursor, body)
@@ -153,7 +179,7 @@ func FuzzSplitPage(f *testing.F) {
 }
 
 func BenchmarkSplitPage(b *testing.B) {
-	body := auditlogstest.LogsBody(auditlogstest.Synthetic(9999, 1), "dXNlcjpVMEc5V0ZYTlo=")
+	body := synthetic.Body(synthetic.Corpus(9999, 1), "dXNlcjpVMEc5V0ZYTlo=")
 	b.Run("splitter", func(b *testing.B) {
 		b.SetBytes(int64(len(body)))
 		for b.Loop() {

@@ -159,6 +159,7 @@ func (sp *Splitter) Finish(body []byte, page *Page) error {
 	if err := sp.head(body, page); err != nil {
 		return err
 	}
+	page.HasEntries = true // Feed found the array begin
 	for i := 0; i < len(sp.spans); i += 2 {
 		start, end := sp.spans[i], sp.spans[i+1]
 		page.Entries = append(page.Entries, body[start:end:end])

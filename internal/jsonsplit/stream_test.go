@@ -8,7 +8,7 @@ import (
 	"testing"
 	"unsafe"
 
-	"github.com/slackaudit/auditlogs/auditlogstest"
+	"github.com/slackaudit/auditlogs/internal/synthetic"
 )
 
 // splitInPieces feeds body to a Splitter in pieces of step bytes, each
@@ -34,6 +34,10 @@ func checkSameSplit(t *testing.T, sp *Splitter, body []byte, step int) {
 	got, err := splitInPieces(sp, body, step)
 	if fmt.Sprint(err) != fmt.Sprint(wantErr) {
 		t.Fatalf("pieces of %d: error %v, SplitPage's %v, on %q", step, err, wantErr, body)
+	}
+	if got.HasEntries != want.HasEntries || got.NotOK != want.NotOK || got.Error != want.Error {
+		t.Fatalf("pieces of %d: entries array %v, not ok %v, error %q; SplitPage: %v, %v, %q", step,
+			got.HasEntries, got.NotOK, got.Error, want.HasEntries, want.NotOK, want.Error)
 	}
 	if got.NextCursor != want.NextCursor || got.Warning != want.Warning || len(got.Entries) != len(want.Entries) {
 		t.Fatalf("pieces of %d: %d entries, cursor %q, warning %q; SplitPage: %d, %q, %q", step,
@@ -103,7 +107,7 @@ func TestSplitterMatchesSplitPage(t *testing.T) {
 			checkSameSplit(t, &sp, []byte(body), step)
 		}
 	}
-	page := auditlogstest.LogsBody(auditlogstest.Synthetic(300, 1), "dXNlcjpVMEc5V0ZYTlo=")
+	page := synthetic.Body(synthetic.Corpus(300, 1), "dXNlcjpVMEc5V0ZYTlo=")
 	for _, step := range []int{997, 4096, 32 << 10} {
 		checkSameSplit(t, &sp, page, step)
 	}
@@ -112,8 +116,8 @@ func TestSplitterMatchesSplitPage(t *testing.T) {
 // TestSplitterFeedsAhead: Feed splits out the entries that have arrived
 // before the body is complete, so that Finish has only the rest to do.
 func TestSplitterFeedsAhead(t *testing.T) {
-	entries := auditlogstest.Synthetic(50, 1)
-	body := auditlogstest.LogsBody(entries, "")
+	entries := synthetic.Corpus(50, 1)
+	body := synthetic.Body(entries, "")
 	var sp Splitter
 	sp.Reset()
 	half := bytes.Index(body, entries[25]) + len(entries[25])/2 // in the middle of entry 25

@@ -67,12 +67,29 @@ func (s *Store) ReadWatched(r io.Reader, limit int64, sizeHint int64, w Watcher)
 		buf = s.get(1, 512)
 	}
 	lr := &io.LimitedReader{R: r, N: limit + 1}
+	var reserved []byte // see reserve: a mapping to unmap once read, or nil
+	defer func() {
+		if reserved != nil {
+			if w != nil {
+				w.Moving()
+			}
+			_ = unmapAnon(reserved[:cap(reserved)]) // cannot fail on a mapping of its own
+		}
+	}()
 	for {
 		if len(buf) == cap(buf) {
 			if w != nil {
 				w.Moving()
 			}
-			buf = s.grow(buf, int(min(2*int64(cap(buf)), limit+1)))
+			next := int(min(2*int64(cap(buf)), limit+1))
+			if m := s.reserve(buf, next, limit); m != nil {
+				buf = m
+				if s == nil || !s.mapped {
+					reserved = m
+				}
+			} else {
+				buf = s.grow(buf, next)
+			}
 		}
 		n, err := lr.Read(buf[len(buf):cap(buf)])
 		buf = buf[:len(buf)+n]
@@ -89,11 +106,63 @@ func (s *Store) ReadWatched(r io.Reader, limit int64, sizeHint int64, w Watcher)
 	if int64(len(buf)) > limit {
 		return nil, ErrTooLarge
 	}
+	if reserved != nil {
+		// Move the body to the heap, where the caller may keep it, with
+		// room for a slightly larger next page (as get does).
+		body, n := buf, len(buf)+1+len(buf)/64
+		if s == nil {
+			buf = make([]byte, 0, n)
+		} else {
+			buf = s.replace(nil, n)
+		}
+		buf = append(buf, body...)
+	}
 	return buf, nil
+}
+
+// reserve bounds the memory a body of unknown size takes while it is read.
+// Growing storage by doubling, each step a copy, would hold up to 1.5 times
+// the limit at once (twice it or more on the heap, where the collector frees
+// the old storage late): a gzip bomb refused at 256 MiB would cost 512 MiB.
+// So once a body outgrows minOffHeap in an off-heap store, or
+// heapReserveFrom in any other (next, the size it needs, reaches it), it is
+// read on into one mapping of limit+1 bytes outside the Go heap, of which
+// the system commits only the pages written: reading a body of n bytes then
+// takes about n bytes and no further copy, whatever the limit. An off-heap
+// store keeps the mapping as its storage (returned with the store's mapped
+// set); for any other, the caller copies the body to the heap once read
+// (about twice its size for that moment, never more) and unmaps the
+// mapping. It returns nil (grow by doubling, as before) where memory cannot
+// be mapped, or under the threshold.
+func (s *Store) reserve(b []byte, next int, limit int64) []byte {
+	from := heapReserveFrom
+	if s != nil && s.OffHeap {
+		from = minOffHeap
+	}
+	if next < from || int64(cap(b)) > limit {
+		return nil
+	}
+	m, ok := mapAnon(int(limit + 1))
+	if !ok {
+		return nil
+	}
+	m = append(m, b...)
+	if s != nil && s.OffHeap {
+		s.Release()
+		s.buf, s.mapped = m, true
+	}
+	return m
 }
 
 // minOffHeap is the size from which an off-heap store maps its storage.
 const minOffHeap = 1 << 20
+
+// heapReserveFrom is the size from which a body of unknown length read into
+// the heap goes on in a mapping (see reserve). Under it, storage doubles:
+// the largest pages Slack sends (about 7 MB) grow that way as they always
+// did, without the mapping's page faults and final copy, and what doubling
+// leaves to the collector stays under twice this.
+const heapReserveFrom = 16 << 20
 
 // get returns the store's storage, emptied, with room for at least need
 // bytes: new storage of want bytes if the old is too small.

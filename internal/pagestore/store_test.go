@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
 	"testing"
 	"testing/iotest"
 )
@@ -103,5 +104,89 @@ func TestReadLimit(t *testing.T) {
 			t.Errorf("a body cut short: %v, want io.ErrUnexpectedEOF", err)
 		}
 		store.Release()
+	}
+}
+
+// endless yields 'x' forever: a gzip bomb, as far as the store sees.
+type endless struct{}
+
+func (endless) Read(p []byte) (int, error) {
+	for i := range p {
+		p[i] = 'x'
+	}
+	return len(p), nil
+}
+
+// heapAllocated returns the bytes f allocated on the Go heap.
+func heapAllocated(f func()) uint64 {
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	f()
+	runtime.ReadMemStats(&after)
+	return after.TotalAlloc - before.TotalAlloc
+}
+
+// TestReadMemoryBounded: reading a body of unknown size up to the limit
+// takes about the body's size, not the doubling's twice the limit (issue
+// 16, row 11): a body over the limit (a gzip bomb) allocates on the heap
+// only what doubling takes up to the threshold of reserve, since it goes on
+// in one mapping that is unmapped when refused, and a body of exactly the
+// limit allocates it once more.
+func TestReadMemoryBounded(t *testing.T) {
+	if !mapAnonWorks(t) {
+		t.Skip("no mappings off the heap here: storage grows by doubling")
+	}
+	const limit = 4 * heapReserveFrom
+	for name, store := range map[string]*Store{"none": nil, "heap": {}, "off-heap": {OffHeap: true}} {
+		var err error
+		bomb := heapAllocated(func() { _, err = store.Read(endless{}, limit, -1) })
+		if !errors.Is(err, ErrTooLarge) {
+			t.Fatalf("%s: %v, want ErrTooLarge", name, err)
+		}
+		var got []byte
+		whole := heapAllocated(func() { got, err = store.Read(io.LimitReader(endless{}, limit), limit, -1) })
+		if err != nil || len(got) != limit {
+			t.Fatalf("%s: %d bytes, %v", name, len(got), err)
+		}
+		t.Logf("store %s: a bomb refused at %d MiB allocated %.1f MiB on the heap; a body of the limit %.1f MiB",
+			name, limit>>20, float64(bomb)/(1<<20), float64(whole)/(1<<20))
+		// The doubling up to the threshold, and nothing more; then the body
+		// on the heap once, for a store that keeps it there.
+		threshold := uint64(2*heapReserveFrom + minOffHeap)
+		wantMax := uint64(limit+limit/64) + threshold
+		if name == "off-heap" {
+			threshold, wantMax = 2*minOffHeap, 2*minOffHeap
+		}
+		if bomb > threshold {
+			t.Errorf("store %s: a bomb refused at %d MiB allocated %d bytes on the heap, want at most %d", name, limit>>20, bomb, threshold)
+		}
+		if whole > wantMax {
+			t.Errorf("store %s: a body of %d MiB allocated %d bytes on the heap, want at most %d", name, limit>>20, whole, wantMax)
+		}
+		store.Release()
+	}
+}
+
+// BenchmarkReadUnknownSize reads a 7 MB body (a page of 9,999 entries) of
+// unknown length, growing (new storage each time, for a nil store) or
+// reusing the store's storage:
+//
+//	go test -run '^$' -bench ReadUnknownSize -count 6 ./internal/pagestore
+func BenchmarkReadUnknownSize(b *testing.B) {
+	body := bytes.Repeat([]byte("x"), 7<<20)
+	for name, newStore := range map[string]func() *Store{
+		"none": func() *Store { return nil }, "heap": func() *Store { return &Store{} },
+		"off-heap": func() *Store { return &Store{OffHeap: true} },
+	} {
+		b.Run("store="+name, func(b *testing.B) {
+			store := newStore()
+			defer store.Release()
+			b.SetBytes(int64(len(body)))
+			for b.Loop() {
+				if got, err := store.Read(bytes.NewReader(body), 256<<20, -1); err != nil || len(got) != len(body) {
+					b.Fatalf("%d bytes, %v", len(got), err)
+				}
+			}
+		})
 	}
 }

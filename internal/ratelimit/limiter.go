@@ -5,6 +5,7 @@ package ratelimit
 
 import (
 	"context"
+	"math"
 	"sync"
 	"time"
 )
@@ -63,12 +64,35 @@ func New(perMinute, burst int) *Limiter {
 	}
 }
 
-// Wait blocks until a call may be made, or ctx is done.
+// Wait blocks until a call may be made, or ctx is done: it returns as soon
+// as ctx is done, whatever it was waiting for (its turn, or a pause). Only
+// the time actually waited counts in TotalWait.
 func (l *Limiter) Wait(ctx context.Context) error {
 	if l == nil {
 		return ctx.Err()
 	}
+	d, now := l.take()
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		l.addWaited(d)
+		return nil
+	case <-ctx.Done():
+		l.giveBack()
+		l.addWaited(min(l.now().Sub(now), d))
+		return ctx.Err()
+	}
+}
+
+// take takes a token, possibly one earned only later, and returns how long
+// to wait for it, from now (also returned).
+func (l *Limiter) take() (time.Duration, time.Time) {
 	l.mu.Lock()
+	defer l.mu.Unlock()
 	now := l.now()
 	// Tokens are counted from base: now, or the end of a Retry-After pause.
 	base := now
@@ -92,23 +116,29 @@ func (l *Limiter) Wait(ctx context.Context) error {
 	if l.tokens < 0 {
 		ready = ready.Add(time.Duration(-l.tokens * float64(interval)))
 	}
-	d := ready.Sub(now)
-	l.waited += d
+	return ready.Sub(now), now
+}
+
+// giveBack returns the token of a call that will not use it.
+func (l *Limiter) giveBack() {
+	l.mu.Lock()
+	l.tokens++
 	l.mu.Unlock()
+}
+
+// addWaited adds d, time a call actually spent waiting, to the total,
+// saturating rather than overflowing.
+func (l *Limiter) addWaited(d time.Duration) {
 	if d <= 0 {
-		return ctx.Err()
+		return
 	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		l.mu.Lock()
-		l.tokens++ // give back the token this call will not use
-		l.mu.Unlock()
-		return ctx.Err()
+	l.mu.Lock()
+	if l.waited > math.MaxInt64-d {
+		l.waited = math.MaxInt64
+	} else {
+		l.waited += d
 	}
+	l.mu.Unlock()
 }
 
 // cap is how many tokens the bucket holds: the burst at the configured
@@ -195,7 +225,9 @@ func (l *Limiter) Pause(t time.Time) {
 	l.mu.Unlock()
 }
 
-// TotalWait returns the time calls have spent waiting on the limiter.
+// TotalWait returns the time calls have actually spent waiting on the
+// limiter (a wait cut short by its context counts as far as it went). It
+// saturates at the largest time.Duration.
 func (l *Limiter) TotalWait() time.Duration {
 	if l == nil {
 		return 0

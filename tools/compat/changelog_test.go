@@ -200,3 +200,32 @@ func TestReadBaseline(t *testing.T) {
 		})
 	}
 }
+
+func TestWriteVersion(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, body string) {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("client.go", "package x\n\n// Version is the version.\nconst Version = \"0.1.0\"\n\nconst Other = \"0.1.0\"\n")
+	write("client_test.go", "package x\n\nconst Version = \"9.9.9\"\n")
+	name, err := findVersion(dir)
+	if err != nil || name != "client.go" {
+		t.Fatalf("findVersion = %q, %v", name, err)
+	}
+	if err := writeVersion(filepath.Join(dir, name), "1.2.3"); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(filepath.Join(dir, "client.go"))
+	if want := "package x\n\n// Version is the version.\nconst Version = \"1.2.3\"\n\nconst Other = \"0.1.0\"\n"; string(b) != want {
+		t.Errorf("after writeVersion:\n%s\nwant\n%s", b, want)
+	}
+	write("version.go", "package x\n\nconst Version = \"0.2.0\"\n")
+	if _, err := findVersion(dir); err == nil || !strings.Contains(err.Error(), "found 2") {
+		t.Errorf("two declarations: %v", err)
+	}
+	if _, err := findVersion(t.TempDir()); err == nil || !strings.Contains(err.Error(), "found 0") {
+		t.Errorf("none: %v", err)
+	}
+}

@@ -71,6 +71,9 @@ func TestGate(t *testing.T) {
 		if err != nil || b.Version != "1.1.0" || b.Date != "2099-01-02" {
 			t.Fatalf("baseline after the release: %+v, %v", b, err)
 		}
+		if src, err := os.ReadFile(filepath.Join(removed, "client.go")); err != nil || !strings.Contains(string(src), "\nconst Version = \"1.1.0\"\n") {
+			t.Errorf("the release did not set the library's Version to 1.1.0 (%v)", err)
+		}
 		log, problems, err := readChangelog(removed)
 		if err != nil || len(problems) > 0 || log.Releases[0].Version != "1.1.0" || len(log.Unreleased.Entries) != 0 {
 			t.Fatalf("changelog after the release: %+v, %q, %v", log, problems, err)
@@ -325,7 +328,7 @@ func cleanCopy(t *testing.T, src string) string {
 	t.Helper()
 	dir := copyRepo(t, src)
 	commitAll(t, dir)
-	if err := snapshot(dir, "HEAD"); err != nil {
+	if err := snapshot(dir, "HEAD", ""); err != nil {
 		t.Fatalf("snapshot of the copy: %v", err)
 	}
 	return dir

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"time"
 )
@@ -111,18 +112,27 @@ func release(root, version, rev, date string, w io.Writer, ck checkers) error {
 		fmt.Fprintf(w, "no previous baseline (%v): this is the first release\n", err)
 	}
 
-	if err := snapshot(root, commit); err != nil {
+	versionFile, err := findVersion(root)
+	if err != nil {
+		return err
+	}
+	if err := snapshot(root, commit, version); err != nil {
 		return err
 	}
 	if err := (baseline{Version: version, Date: date, Commit: commit}).write(root); err != nil {
+		return err
+	}
+	if err := writeVersion(filepath.Join(root, versionFile), version); err != nil {
 		return err
 	}
 	if err := os.WriteFile(filepath.Join(root, changelogMD), []byte(log.cut(version, date)), 0o644); err != nil {
 		return err
 	}
 	fmt.Fprintf(w, "release %s of %s cut from commit %.12s:\n", version, date, commit)
-	fmt.Fprintf(w, "  %s, %s, %s written; %s's Unreleased entries moved to [%s]\n", releaseFile, specSnapshot, apiSnapshot, changelogMD, version)
-	fmt.Fprintf(w, "next: review, then git add %s %s && git commit -m 'Release %s' (a tag v%s is optional: nothing reads tags)\n", releaseDir, changelogMD, version, version)
+	fmt.Fprintf(w, "  %s, %s, %s written; %s's Unreleased entries moved to [%s]; Version in %s set to %s\n",
+		releaseFile, specSnapshot, apiSnapshot, changelogMD, version, versionFile, version)
+	fmt.Fprintf(w, "next: review, then git add %s %s %s && git commit -m 'Release %s' (a tag v%s is optional: nothing reads tags)\n",
+		releaseDir, changelogMD, versionFile, version, version)
 	return nil
 }
 
@@ -137,7 +147,7 @@ func rebuildSnapshot(root string, w io.Writer) error {
 	if _, err := git(root, "cat-file", "-e", b.Commit+"^{commit}"); err != nil {
 		return fmt.Errorf("commit %.12s of release %s is not in this clone (a shallow clone? fetch it first): %w", b.Commit, b.Version, err)
 	}
-	if err := snapshot(root, b.Commit); err != nil {
+	if err := snapshot(root, b.Commit, b.Version); err != nil {
 		return err
 	}
 	fmt.Fprintf(w, "rebuilt %s and %s of release %s from commit %.12s\n", specSnapshot, apiSnapshot, b.Version, b.Commit)
@@ -155,11 +165,14 @@ func majorBump(prev, next string) bool {
 	return p[1] != n[1]
 }
 
-// snapshot writes the spec and the Go API of commit into release/. It works
-// on an extracted copy of the commit, so uncommitted changes never enter it;
+// snapshot writes the spec and the Go API of commit into release/, with the
+// library's Version constant set to version (unless ""), as the release
+// commit will have it: the constant's new value is then no change to the
+// next gate. It works on an extracted copy of the commit, so uncommitted
+// changes never enter it;
 // apidiff's module-mode export data holds no file paths, so the snapshot does
 // not depend on where the copy was.
-func snapshot(root, commit string) error {
+func snapshot(root, commit, version string) error {
 	tmp, err := os.MkdirTemp("", "auditlogs-release-")
 	if err != nil {
 		return err
@@ -167,6 +180,11 @@ func snapshot(root, commit string) error {
 	defer os.RemoveAll(tmp)
 	if err := extract(root, commit, tmp); err != nil {
 		return err
+	}
+	if name, err := findVersion(tmp); err == nil && version != "" {
+		if err := writeVersion(filepath.Join(tmp, name), version); err != nil {
+			return err
+		}
 	}
 	if err := os.MkdirAll(filepath.Join(root, releaseDir), 0o755); err != nil {
 		return err
@@ -254,4 +272,44 @@ func (c *changelog) cut(version, date string) string {
 		out = append(out, rest...)
 	}
 	return strings.Join(out, "\n") + "\n"
+}
+
+// versionConst is the declaration of the library's Version constant, which
+// the User-Agent and 'auditlogs version' show.
+var versionConst = regexp.MustCompile(`(?m)^const Version = "[^"\n]*"$`)
+
+// findVersion returns the name of the root package's file that declares
+// Version, relative to root: there must be exactly one.
+func findVersion(root string) (string, error) {
+	names, err := filepath.Glob(filepath.Join(root, "*.go"))
+	if err != nil {
+		return "", err
+	}
+	var found []string // one name for each declaration
+	for _, name := range names {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		b, err := os.ReadFile(name)
+		if err != nil {
+			return "", err
+		}
+		for range versionConst.FindAllIndex(b, -1) {
+			found = append(found, filepath.Base(name))
+		}
+	}
+	if len(found) != 1 {
+		return "", fmt.Errorf("want one line `const Version = \"X.Y.Z\"` in the root package, found %d %q", len(found), found)
+	}
+	return found[0], nil
+}
+
+// writeVersion sets the Version constant of the file name to version.
+func writeVersion(name, version string) error {
+	b, err := os.ReadFile(name)
+	if err != nil {
+		return err
+	}
+	b = versionConst.ReplaceAll(b, []byte(fmt.Sprintf("const Version = %q", version)))
+	return os.WriteFile(name, b, 0o644)
 }

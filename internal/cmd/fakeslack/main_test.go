@@ -72,7 +72,7 @@ func TestRunLifetime(t *testing.T) {
 	if err := run(context.Background(), []string{"-n", "1", "-lifetime", "200ms"}, stdinR, io.Discard); err != nil {
 		t.Fatal(err)
 	}
-	if d := time.Since(start); d < 200*time.Millisecond || d > 5*time.Second {
+	if d := time.Since(start); d < 200*time.Millisecond || d > 30*time.Second {
 		t.Errorf("stopped after %v, want about 200ms", d)
 	}
 }

@@ -1,4 +1,4 @@
-package auditlogstest
+package synthetic
 
 import (
 	"fmt"
@@ -69,7 +69,7 @@ func appendValue(b []byte, v any) []byte {
 		}
 		return append(b, '}')
 	}
-	panic(fmt.Sprintf("auditlogstest: cannot encode a %T", v))
+	panic(fmt.Sprintf("synthetic: cannot encode a %T", v))
 }
 
 // appendString appends s as a JSON string, escaping what JSON requires.
@@ -120,14 +120,15 @@ func appendString(b []byte, s string) []byte {
 	return append(b, '"')
 }
 
-// rng is a small deterministic generator (SplitMix64). It is written out here
+// RNG is a small deterministic generator (SplitMix64). It is written out here
 // rather than taken from math/rand so that the synthetic corpus and the fault
 // sequence never change with the Go version.
-type rng struct{ s uint64 }
+type RNG struct{ s uint64 }
 
-func newRNG(seed int64) *rng { return &rng{s: uint64(seed) ^ 0x5eed0fa0d17c0de5} }
+// NewRNG returns a generator whose sequence depends on seed alone.
+func NewRNG(seed int64) *RNG { return &RNG{s: uint64(seed) ^ 0x5eed0fa0d17c0de5} }
 
-func (r *rng) next() uint64 {
+func (r *RNG) next() uint64 {
 	r.s += 0x9e3779b97f4a7c15
 	z := r.s
 	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
@@ -136,16 +137,16 @@ func (r *rng) next() uint64 {
 }
 
 // intn returns a number in [0, n); n must be positive.
-func (r *rng) intn(n int) int { return int(r.next() % uint64(n)) }
+func (r *RNG) intn(n int) int { return int(r.next() % uint64(n)) }
 
 // between returns a number in [lo, hi].
-func (r *rng) between(lo, hi int64) int64 { return lo + int64(r.next()%uint64(hi-lo+1)) }
+func (r *RNG) between(lo, hi int64) int64 { return lo + int64(r.next()%uint64(hi-lo+1)) }
 
 // float returns a number in [0, 1).
-func (r *rng) float() float64 { return float64(r.next()>>11) / (1 << 53) }
+func (r *RNG) float() float64 { return float64(r.next()>>11) / (1 << 53) }
 
-// chance reports true with probability p.
-func (r *rng) chance(p float64) bool { return r.float() < p }
+// Chance reports true with probability p.
+func (r *RNG) Chance(p float64) bool { return r.float() < p }
 
 // pick returns one of xs.
-func pick[T any](r *rng, xs []T) T { return xs[r.intn(len(xs))] }
+func pick[T any](r *RNG, xs []T) T { return xs[r.intn(len(xs))] }

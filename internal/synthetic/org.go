@@ -1,14 +1,14 @@
-package auditlogstest
+package synthetic
 
 import "strings"
 
 // The small, fixed organization the synthetic entries happen in. It does not
 // depend on the seed, so tests can name its users, channels and apps.
 
-// SyntheticEpoch is the fixed instant (2026-01-01T00:00:00Z, Unix seconds)
+// Epoch is the fixed instant (2026-01-01T00:00:00Z, Unix seconds)
 // that synthetic entries end at: they span about 30 days before it, so the
 // corpus is the same whatever the clock says.
-const SyntheticEpoch int64 = 1767225600
+const Epoch int64 = 1767225600
 
 // The enterprise of the synthetic organization.
 const (
@@ -64,7 +64,7 @@ var accountTypes = []string{"user", "user", "user", "user", "admin", "owner"}
 // users are the organization's 50 people. A few have U-prefixed IDs (guests
 // and people from before the move to Enterprise Grid), the rest W-prefixed.
 var users = func() []person {
-	r := newRNG(1234)
+	r := NewRNG(1234)
 	asciiEmail := strings.NewReplacer("ø", "o", "ë", "e", "'", "", " ", "")
 	out := make([]person, len(firstNames))
 	for i := range out {
@@ -98,7 +98,7 @@ type channel struct {
 }
 
 var channels = func() []channel {
-	r := newRNG(5678)
+	r := NewRNG(5678)
 	specs := []struct {
 		name, privacy     string
 		shared, orgShared bool
@@ -149,7 +149,7 @@ type app struct {
 }
 
 var apps = func() []app {
-	r := newRNG(9012)
+	r := NewRNG(9012)
 	specs := []app{
 		{name: "Google Drive", distributed: true, approved: true, scopes: []string{"files:read", "links:read", "links:write"}, botScopes: []string{"chat:write", "files:read"}},
 		{name: "Jira Cloud", distributed: true, approved: true, scopes: []string{"commands", "links:read"}, botScopes: []string{"chat:write", "channels:read", "users:read", "links:write"}},
@@ -178,7 +178,7 @@ func (a app) obj() obj {
 }
 
 var usergroups = func() []obj {
-	r := newRNG(3456)
+	r := NewRNG(3456)
 	names := []string{"eng-oncall", "security-team", "sales-emea", "support-tier2", "leadership", "contractors"}
 	out := make([]obj, len(names))
 	for i, n := range names {
@@ -203,7 +203,7 @@ var fileNames = []struct{ name, filetype, title string }{
 }
 
 var files = func() []obj {
-	r := newRNG(7890)
+	r := NewRNG(7890)
 	out := make([]obj, len(fileNames))
 	for i, f := range fileNames {
 		out[i] = obj{{"id", slackID(r, "F0", 9)}, {"name", f.name}, {"filetype", f.filetype}, {"title", f.title}}
@@ -229,7 +229,7 @@ var cities = []string{"Reno, Nevada", "Berlin, Germany", "São Paulo, Brazil", "
 const idChars = "ABCDEFGHJKLMNPQRSTUVWXYZ0123456789"
 
 // slackID returns prefix followed by n characters of a Slack-style ID.
-func slackID(r *rng, prefix string, n int) string {
+func slackID(r *RNG, prefix string, n int) string {
 	b := make([]byte, len(prefix), len(prefix)+n)
 	copy(b, prefix)
 	for range n {
