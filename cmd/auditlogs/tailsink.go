@@ -35,7 +35,7 @@ func (t *tailer) Deliver(_ context.Context, b *collect.Batch) error {
 	if err := t.w.EndPage(); err != nil {
 		return err
 	}
-	cp, err := json.Marshal(b.Checkpoint)
+	cp, err := b.Checkpoint.MarshalJSON() // json.Marshal would scan the bytes again
 	if err != nil {
 		return err
 	}

@@ -14,6 +14,12 @@ import (
 	"time"
 )
 
+// maxPrevious bounds the checkpoints a state holds (State.Previous's and
+// its own) for Previous to be kept: above it, the state holds one
+// checkpoint, and a restart that finds logrotate's copy short of the
+// checkpoint says so instead of going back to the previous one.
+const maxPrevious = 512 << 10
+
 // Config says where a collection keeps its files.
 type Config struct {
 	// StatePath is the state file. A symbolic link is resolved once: the
@@ -271,6 +277,9 @@ func (s *Sink) Save() error {
 		st.Previous = nil
 	} else if prev.Offset < o.Offset {
 		st.Previous = prev
+		if len(prev.Checkpoint)+len(st.Checkpoint) > maxPrevious {
+			st.Previous = nil // the state stays about one checkpoint big
+		}
 	}
 	b, err := marshal(s.st, s.cfg.Now())
 	if err != nil {

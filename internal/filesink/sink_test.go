@@ -18,7 +18,7 @@ func config(dir string) Config {
 
 func fresh() *State { return &State{Start: now.Add(-time.Hour)} }
 
-func open(t *testing.T, cfg Config) *Sink {
+func open(t testing.TB, cfg Config) *Sink {
 	t.Helper()
 	s, err := Open(cfg, fresh())
 	if err != nil {

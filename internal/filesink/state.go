@@ -36,7 +36,8 @@ type State struct {
 	// moved the output, and where the output ended then: a restart goes back
 	// to it when logrotate's copytruncate copied the file before the writes
 	// since ended and emptied it after (their lines are then in no file,
-	// and are read again).
+	// and are read again). Not kept when the two checkpoints together pass
+	// 512 KiB.
 	Previous *Previous `json:"previous,omitempty"`
 	// Output is the output file, nil when writing to stdout.
 	Output *Output `json:"output"`
