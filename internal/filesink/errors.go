@@ -24,6 +24,8 @@ type OutputError struct {
 	Err  error
 }
 
+// Error says what failed on which file: "write output FILE: no space left
+// on device".
 func (e *OutputError) Error() string {
 	return e.Op + " output " + e.Path + ": " + errText(e.Err)
 }
@@ -38,6 +40,7 @@ type StateError struct {
 	Err  error
 }
 
+// Error says what failed on which file: "save state FILE: ...".
 func (e *StateError) Error() string {
 	return e.Op + " state " + e.Path + ": " + errText(e.Err)
 }

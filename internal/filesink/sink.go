@@ -373,6 +373,7 @@ func (s *Sink) Begin() error {
 // SymlinkError means the output named is a symbolic link.
 type SymlinkError struct{ Path, Target string }
 
+// Error names the link and its target, to use instead.
 func (e *SymlinkError) Error() string {
 	t := e.Target
 	if t == "" {
