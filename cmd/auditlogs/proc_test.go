@@ -44,4 +44,3 @@ func (p *proc) wait(t *testing.T, d time.Duration) int {
 		return -1
 	}
 }
-
