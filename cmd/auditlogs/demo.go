@@ -14,6 +14,13 @@ const (
 	demoSeed    = 20260101
 	demoLag     = 3 * time.Minute
 	demoEvery   = 20 * time.Second
+	// A tenth of the demo's events show up in /logs 30 to 90 seconds after
+	// their date_create, as Slack's do now and then: with a settle delay
+	// shorter than that, tail's lookback finds them (auditlogs tail --demo
+	// --settle 10s --lookback 3m).
+	demoLateShare = 0.1
+	demoLateMin   = 30 * time.Second
+	demoLateMax   = 90 * time.Second
 )
 
 // clock is the command's clock: the demo's events, tail's windows and the
@@ -29,6 +36,7 @@ type demoServer struct {
 
 func startDemo() (*demoServer, error) {
 	srv := auditlogstest.NewServer(auditlogstest.WithSynthetic(demoEntries, demoSeed),
-		auditlogstest.WithLive(func() time.Time { return clock() }, demoLag, demoEvery))
+		auditlogstest.WithLive(func() time.Time { return clock() }, demoLag, demoEvery),
+		auditlogstest.WithLateEvents(demoLateShare, demoLateMin, demoLateMax))
 	return &demoServer{Server: srv, Token: auditlogstest.DefaultToken}, nil
 }

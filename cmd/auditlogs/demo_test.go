@@ -50,6 +50,36 @@ func TestTailDemoLive(t *testing.T) {
 	t.Logf("%d events arrived while tail ran, in %d pages", arrived, windows)
 }
 
+// TestTailDemoLateEvents: the demo's late events are recovered by the
+// lookback, on a clock 600 times faster than real time. Not in parallel: it
+// sets the command's clock.
+func TestTailDemoLateEvents(t *testing.T) {
+	base := time.Date(2027, 3, 14, 12, 0, 0, 0, time.UTC)
+	realStart := time.Now()
+	defer setClock(func() time.Time { return base.Add(time.Since(realStart) * 600) })()
+	cancel, done := startTail(t, nil, "--demo", "--settle", "10s", "--lookback", "3m", "--interval", "20ms", "--log-format", "json")
+	time.Sleep(3 * time.Second) // 30 minutes of the demo's clock
+	cancel()
+	r := <-done
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	found := strings.Count(r.stderr, `"msg":"collect: late event found"`)
+	if found == 0 {
+		t.Fatalf("no late event recovered in 30 minutes of the demo:\n%s", r.stderr)
+	}
+	lines := strings.Split(strings.TrimSuffix(r.stdout, "\n"), "\n")
+	seen := map[string]bool{}
+	for _, line := range lines {
+		id := parse(t, json.RawMessage(line)).ID
+		if seen[id] {
+			t.Fatalf("%s written twice", id)
+		}
+		seen[id] = true
+	}
+	t.Logf("%d late events recovered, %d events written", found, len(lines))
+}
+
 // TestDemoLastDayProcess: through the binary, on the real clock, the demo's
 // last day is not empty, and nothing in it is older than a day or newer than
 // now.

@@ -13,6 +13,7 @@ import (
 	"sync"
 
 	"github.com/slackaudit/auditlogs"
+	"github.com/slackaudit/auditlogs/internal/filesink"
 )
 
 // tokenHint is what a refused or insufficient token must be.
@@ -37,6 +38,16 @@ func explain(err error, cl *clientInfo) (string, int) {
 	status := ""
 	if apiErr != nil {
 		status = " (" + statusText(apiErr) + ")"
+	}
+	// A file that cannot be written is no API trouble, whatever its errno
+	// looks like (syscall.Errno passes for a net.Error).
+	var oe *filesink.OutputError
+	var se *filesink.StateError
+	switch {
+	case errors.As(err, &oe):
+		return oe.Error(), exitError
+	case errors.As(err, &se):
+		return se.Error(), exitError
 	}
 	var outErr *outputError
 	var bad *badEntry

@@ -52,14 +52,26 @@ const (
 	exitTerminated    = 143 // the same, stopped by SIGTERM
 )
 
+// hupSignals receives SIGHUP for tail (which reopens --out), set up first
+// thing in main; nil in tests that call run.
+var hupSignals <-chan os.Signal
+
 // errTerminated is the cause of the cancellation SIGTERM makes: run then
 // exits 143 where SIGINT would exit 130.
 var errTerminated = errors.New("terminated by SIGTERM")
 
 func main() {
+	// Signal handling comes first: a SIGHUP (logrotate's) right after tail
+	// starts must not kill it.
+	if len(os.Args) > 1 && os.Args[1] == "tail" {
+		hup := make(chan os.Signal, 1)
+		signal.Notify(hup, syscall.SIGHUP)
+		hupSignals = hup
+	}
 	// The first SIGINT or SIGTERM cancels ctx: logs stops at once, tail
-	// finishes the page in hand, checkpoints and exits 0. A second one exits
-	// at once; tail's files are consistent at every instant, so that is safe.
+	// abandons the request or wait in hand, checkpoints what it wrote and
+	// exits 0. A second one exits at once; tail's files are consistent at
+	// every instant, so that is safe.
 	ctx, cancel := context.WithCancelCause(context.Background())
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)

@@ -41,12 +41,12 @@ func endpointOf(ci *clientInfo) string {
 	return u.String()
 }
 
-// pageOrg returns the enterprise ID most of the page's enterprise-located
+// pageOrg returns the enterprise ID most of a page's enterprise-located
 // events carry, and whether any carries want.
-func pageOrg(page *auditlogs.Page, want string) (org string, hasWant bool) {
+func pageOrg(entries []*auditlogs.Entry, want string) (org string, hasWant bool) {
 	counts := map[string]int{}
-	for i := range page.Entries {
-		loc := page.Entries[i].Context.Location
+	for _, e := range entries {
+		loc := e.Context.Location
 		if loc == nil || loc.Type != "enterprise" || loc.ID == "" {
 			continue
 		}
@@ -89,8 +89,8 @@ func (t *tailer) checkEndpoint() error {
 // checkPageOrg compares the organization a page's events come from with the
 // state's, before the page is written: a page of another organization is
 // refused, and the output keeps only what was checkpointed.
-func (t *tailer) checkPageOrg(page *auditlogs.Page) error {
-	org, hasWant := pageOrg(page, t.st.Org)
+func (t *tailer) checkPageOrg(entries []*auditlogs.Entry) error {
+	org, hasWant := pageOrg(entries, t.st.Org)
 	switch {
 	case org == "" || hasWant:
 	case t.st.Org == "":

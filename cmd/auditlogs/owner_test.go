@@ -44,6 +44,11 @@ func editState(t *testing.T, path string, edit func(m map[string]any)) {
 	}
 }
 
+// setWatermark makes a state's checkpoint start the next window at wm.
+func setWatermark(m map[string]any, wm int64) {
+	m["checkpoint"] = map[string]any{"version": 1, "watermark": wm, "spans": []any{}, "filters": map[string]any{}, "stats": map[string]any{}}
+}
+
 // TestTailOtherEndpointProcess runs the binary: a state collected from one
 // endpoint is refused against another (exit 6, nothing written), accepted
 // with --same-org, and a state from before endpoints were recorded adopts
@@ -68,7 +73,7 @@ func TestTailOtherEndpointProcess(t *testing.T) {
 	outBefore, _ := os.ReadFile(out)
 
 	// Another endpoint: refused before anything is read or written.
-	editState(t, state, func(m map[string]any) { m["watermark"] = float64(c.start); m["boundary_ids"] = []any{} })
+	editState(t, state, func(m map[string]any) { setWatermark(m, c.start) })
 	stateBefore, _ := os.ReadFile(state)
 	b, err := tailCmd(bin, srvB, args...).CombinedOutput()
 	if code := exitCode(t, err); code != exitStateMismatch || !strings.Contains(string(b), "was collected from "+srvA.URL+", not from "+srvB.URL) {
@@ -84,7 +89,7 @@ func TestTailOtherEndpointProcess(t *testing.T) {
 	}
 
 	// --same-org: the state moves to the other endpoint (same organization).
-	editState(t, state, func(m map[string]any) { m["watermark"] = float64(c.end) })
+	editState(t, state, func(m map[string]any) { setWatermark(m, c.end) })
 	b, err = tailCmd(bin, srvB, append(args, "--same-org")...).CombinedOutput()
 	if exitCode(t, err) != 0 || !strings.Contains(string(b), "--same-org: the state now follows another endpoint") {
 		t.Fatalf("--same-org: %v: %s", err, b)
@@ -124,7 +129,8 @@ func TestTailOtherOrganization(t *testing.T) {
 	outBefore, _ := os.ReadFile(out)
 	// The endpoint now serves another organization.
 	editState(t, state, func(m map[string]any) {
-		m["endpoint"], m["watermark"], m["boundary_ids"] = srvB.URL, float64(c.start), []any{}
+		m["endpoint"] = srvB.URL
+		setWatermark(m, c.start)
 	})
 	envB := map[string]string{"SLACK_AUDIT_TOKEN": secret, "SLACK_AUDIT_BASE_URL": srvB.URL}
 	r := runCLI(t, envB, args...)
@@ -135,8 +141,8 @@ func TestTailOtherOrganization(t *testing.T) {
 	if outAfter, _ := os.ReadFile(out); !bytes.Equal(outBefore, outAfter) {
 		t.Fatal("a page of another organization was written")
 	}
-	if st := readState(t, state); st.Org != "E0ORG1234" || st.Watermark != c.start {
-		t.Fatalf("the refused run moved the state: org %q, watermark %d", st.Org, st.Watermark)
+	if st := readState(t, state); st.Org != "E0ORG1234" || st.CP.Watermark().Unix() != c.start {
+		t.Fatalf("the refused run moved the state: org %q, watermark %v", st.Org, st.CP.Watermark())
 	}
 	// --same-org accepts it and records the new ID.
 	r = runCLI(t, envB, append(args, "--same-org")...)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -116,10 +117,7 @@ func TestStatusProcess(t *testing.T) {
 	bin := buildCLI(t)
 	dir := t.TempDir()
 	state := filepath.Join(dir, "state.json")
-	st := &tailState{Version: stateVersion, Watermark: time.Now().Add(-3 * time.Minute).Unix(), BoundaryIDs: []string{}}
-	if err := st.save(state); err != nil {
-		t.Fatal(err)
-	}
+	writeState(t, state, time.Now().Add(-3*time.Minute).Unix())
 	for _, tc := range []struct {
 		args []string
 		code int
@@ -133,5 +131,17 @@ func TestStatusProcess(t *testing.T) {
 		if code := exitCode(t, err); code != tc.code {
 			t.Errorf("status %v: exit %d, want %d", tc.args, code, tc.code)
 		}
+	}
+}
+
+// writeState writes a state file of a collection with the given watermark,
+// as tail would.
+func writeState(t *testing.T, path string, watermark int64) {
+	t.Helper()
+	st := fmt.Sprintf(`{"version":2,"filters":{"action":"","actor":"","entity":""},"endpoint":"","org":"",`+
+		`"start":"2025-01-01T00:00:00Z","checkpoint":{"version":1,"watermark":%d,"spans":[],"filters":{}},"output":null,`+
+		`"clean_stop":true,"entries_written":0}`, watermark)
+	if err := os.WriteFile(path, []byte(st), 0o600); err != nil {
+		t.Fatal(err)
 	}
 }
