@@ -16,6 +16,7 @@ import (
 	"github.com/slackaudit/auditlogs/internal/entrydecode"
 	"github.com/slackaudit/auditlogs/internal/genclient"
 	"github.com/slackaudit/auditlogs/internal/jsonsplit"
+	"github.com/slackaudit/auditlogs/internal/knobs"
 	"github.com/slackaudit/auditlogs/internal/pagestore"
 )
 
@@ -236,7 +237,7 @@ func decodeEntries(dst []Entry, raws []json.RawMessage) {
 			_ = dst[i].decodeWith(raws[i], fast) // a split page holds only valid JSON: decode cannot fail
 		}
 	}
-	workers := min(runtime.GOMAXPROCS(0), maxDecodeWorkers, (len(raws)+minEntriesPerWorker-1)/minEntriesPerWorker)
+	workers := min(runtime.GOMAXPROCS(0), knobs.DecodeWorkers, (len(raws)+minEntriesPerWorker-1)/minEntriesPerWorker)
 	if workers <= 1 {
 		decodeRun(0, len(raws))
 		return
@@ -316,7 +317,7 @@ func (c *Client) AllLogs(ctx context.Context, p LogsParams) iter.Seq2[Entry, err
 	return func(yield func(Entry, error) bool) {
 		// Each batch copies its entries' bytes: nothing refers to the
 		// store once yieldEntries returns, and it can live off the heap.
-		store := &pagestore.Store{OffHeap: true}
+		store := &pagestore.Store{OffHeap: knobs.OffHeap}
 		defer store.Release()
 		pool := newBatchPool()
 		for rp, err := range c.rawPages(ctx, p, store) {
@@ -355,7 +356,7 @@ func yieldEntries(raws []json.RawMessage, yield func(Entry, error) bool, pool *b
 		pool.put(batch)
 		return true
 	}
-	workers := min(runtime.GOMAXPROCS(0), maxDecodeWorkers, batches)
+	workers := min(runtime.GOMAXPROCS(0), knobs.DecodeWorkers, batches)
 	if workers <= 1 {
 		fast := entrydecode.New()
 		for k := range batches {

@@ -3,6 +3,8 @@ package jsonsplit
 import (
 	"runtime"
 	"sync"
+
+	"github.com/slackaudit/auditlogs/internal/knobs"
 )
 
 // Ahead splits a /logs body into its entries on a goroutine of
@@ -32,7 +34,7 @@ type Ahead struct {
 // NewAhead returns an Ahead, or nil with a single core, where splitting
 // ahead would gain nothing.
 func NewAhead() *Ahead {
-	if runtime.GOMAXPROCS(0) < 2 {
+	if runtime.GOMAXPROCS(0) < 2 || !knobs.SplitAhead {
 		return nil
 	}
 	a := &Ahead{}
