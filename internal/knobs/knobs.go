@@ -6,12 +6,6 @@
 package knobs
 
 var (
-	// OffHeap keeps AllLogs's page storage outside the Go heap.
-	OffHeap = true
-	// SplitAhead splits a gzip page on a second goroutine while it inflates.
-	SplitAhead = true
-	// DecodeWorkers is the most goroutines that decode a page's entries.
-	DecodeWorkers = 4
 	// StringCache lets the entry decoder reuse strings that recur.
 	StringCache = true
 	// GeneratedDecoder decodes entries with the generated decoder; off,
