@@ -18,7 +18,6 @@ import (
 	"github.com/hashicorp/go-retryablehttp"
 
 	"github.com/slackaudit/auditlogs/internal/inflate"
-	"github.com/slackaudit/auditlogs/internal/jsonsplit"
 	"github.com/slackaudit/auditlogs/internal/pagestore"
 	"github.com/slackaudit/auditlogs/internal/ratelimit"
 )
@@ -239,13 +238,6 @@ func isLoopback(host string) bool {
 // returns the 2xx body, or an error: *APIError for any other status. The
 // body is read into store's storage (nil: new storage).
 func (c *Client) do(ctx context.Context, op string, req *http.Request, store *pagestore.Store, decode func([]byte) error) ([]byte, error) {
-	return c.doAhead(ctx, op, req, store, nil, decode)
-}
-
-// doAhead is do, splitting a /logs body with ahead (if not nil) while it is
-// read (see jsonsplit.Ahead).
-func (c *Client) doAhead(ctx context.Context, op string, req *http.Request, store *pagestore.Store, ahead *jsonsplit.Ahead,
-	decode func([]byte) error) ([]byte, error) {
 	cs := &callState{attempts: 1}
 	// The server counts a call when it arrives. When this one leaves late
 	// (a new connection, a TLS handshake), the limiter counts it late too.
@@ -274,7 +266,7 @@ func (c *Client) doAhead(ctx context.Context, op string, req *http.Request, stor
 		if resp.StatusCode < 200 || resp.StatusCode > 299 {
 			return nil // not retried: turned into an *APIError below
 		}
-		b, err := c.readResponseAhead(resp, store, ahead)
+		b, err := c.readResponse(resp, store)
 		resp.Body.Close()
 		resp.Body = http.NoBody
 		if err != nil {

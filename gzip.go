@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/slackaudit/auditlogs/internal/inflate"
-	"github.com/slackaudit/auditlogs/internal/jsonsplit"
 	"github.com/slackaudit/auditlogs/internal/pagestore"
 )
 
@@ -50,13 +49,6 @@ func bodyEncoding(resp *http.Response) (inflate.Encoding, error) {
 // stream is ErrMalformedResponse, retryable like malformed JSON, since the
 // client cannot tell a stream damaged on the way from one sent wrong.
 func (c *Client) readResponse(resp *http.Response, store *pagestore.Store) ([]byte, error) {
-	return c.readResponseAhead(resp, store, nil)
-}
-
-// readResponseAhead is readResponse, with ahead (if not nil) splitting a
-// gzip body as it is inflated (see jsonsplit.Ahead).
-func (c *Client) readResponseAhead(resp *http.Response, store *pagestore.Store, ahead *jsonsplit.Ahead) ([]byte, error) {
-	ahead.Reset()
 	enc, err := bodyEncoding(resp)
 	if err != nil {
 		return nil, err
@@ -70,13 +62,7 @@ func (c *Client) readResponseAhead(resp *http.Response, store *pagestore.Store, 
 		return nil, inflateError(err)
 	}
 	defer c.inflaters.Put(zr)
-	var w pagestore.Watcher // nil, not a nil *jsonsplit.Ahead, when not splitting ahead
-	if ahead != nil {
-		ahead.Begin()
-		w = ahead
-	}
-	b, err := store.ReadWatched(zr, c.maxBody, c.ratio.Hint(resp.ContentLength, c.maxBody), w)
-	ahead.End()
+	b, err := store.Read(zr, c.maxBody, c.ratio.Hint(resp.ContentLength, c.maxBody))
 	switch {
 	case compressed.N > c.maxBody || errors.Is(err, pagestore.ErrTooLarge):
 		return nil, &bodyError{err: ErrResponseTooLarge}

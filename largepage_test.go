@@ -12,10 +12,8 @@ import (
 )
 
 // TestLargePageOfUnknownSize: a gzip page of unknown length larger than
-// the size from which storage goes on in a mapping (16 MiB on the heap, 1
-// MiB off it) reads whole in every way of reading /logs, split while it
-// inflates: the split ahead stops reading the mapping before it is
-// unmapped, and a page the caller keeps is copied to the heap.
+// the size from which storage grows in chunks (16 MiB) reads whole in every
+// way of reading /logs, its chunks joined in order.
 func TestLargePageOfUnknownSize(t *testing.T) {
 	// 200 entries, one of them with a 17 MiB string in the middle.
 	entries := auditlogstest.Synthetic(200, 1)

@@ -8,8 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"iter"
-	"runtime"
-	"sync"
 	"time"
 
 	"github.com/slackaudit/auditlogs/gen"
@@ -179,24 +177,9 @@ func checkPage(p *jsonsplit.Page) error {
 	return nil
 }
 
-// decodeAhead is decodePage for the body just read, using what ahead split
-// while it was read (a nil ahead splits it all now). The result and errors
-// are decodePage's.
-func decodeAhead(ahead *jsonsplit.Ahead, body []byte, entries []json.RawMessage) (*rawPage, error) {
-	if ahead == nil {
-		return decodePage(body, entries)
-	}
-	page := &rawPage{Page: jsonsplit.Page{Entries: entries[:0]}, body: body}
-	if err := ahead.Finish(body, &page.Page); err != nil {
-		return nil, &bodyError{err: fmt.Errorf("%w: %w", ErrMalformedResponse, err), retryable: true}
-	}
-	return page, checkPage(&page.Page)
-}
-
 // fetch gets one raw page, reading it into store's storage (nil: new
-// storage), and listing its entries in entries' storage. With ahead, a gzip
-// body is split while it is inflated.
-func (c *Client) fetch(ctx context.Context, p LogsParams, store *pagestore.Store, ahead *jsonsplit.Ahead, entries []json.RawMessage) (*rawPage, error) {
+// storage), and listing its entries in entries' storage.
+func (c *Client) fetch(ctx context.Context, p LogsParams, store *pagestore.Store, entries []json.RawMessage) (*rawPage, error) {
 	if err := p.validate(); err != nil {
 		return nil, err
 	}
@@ -208,9 +191,9 @@ func (c *Client) fetch(ctx context.Context, p LogsParams, store *pagestore.Store
 		return nil, fmt.Errorf("auditlogs: get logs: %w", err)
 	}
 	var page *rawPage
-	_, err = c.doAhead(ctx, "get logs", req, store, ahead, func(b []byte) error {
+	_, err = c.do(ctx, "get logs", req, store, func(b []byte) error {
 		var err error
-		page, err = decodeAhead(ahead, b, entries)
+		page, err = decodePage(b, entries)
 		return err
 	})
 	if err != nil {
@@ -226,45 +209,22 @@ func (rp *rawPage) decode() *Page {
 	return p
 }
 
-// decodeEntries decodes raws into dst (of the same length), spreading the
-// work over the available cores in one run of entries each: decoding is
-// most of the cost of a page.
+// decodeEntries decodes raws into dst (of the same length), on the
+// caller's goroutine: at Slack's pace a page takes about a second to arrive
+// and tens of milliseconds to decode, so more cores would save nothing
+// (bench/README.md, "What each piece saves").
 func decodeEntries(dst []Entry, raws []json.RawMessage) {
-	decodeRun := func(lo, hi int) {
-		fast := entrydecode.New()
-		for i := lo; i < hi; i++ {
-			_ = dst[i].decodeWith(raws[i], fast) // a split page holds only valid JSON: decode cannot fail
-		}
+	fast := entrydecode.New()
+	for i, raw := range raws {
+		_ = dst[i].decodeWith(raw, fast) // a split page holds only valid JSON: decode cannot fail
 	}
-	workers := min(runtime.GOMAXPROCS(0), maxDecodeWorkers, (len(raws)+minEntriesPerWorker-1)/minEntriesPerWorker)
-	if workers <= 1 {
-		decodeRun(0, len(raws))
-		return
-	}
-	var wg sync.WaitGroup
-	per := (len(raws) + workers - 1) / workers
-	for w := 1; w < workers; w++ {
-		wg.Go(func() { decodeRun(min(w*per, len(raws)), min((w+1)*per, len(raws))) })
-	}
-	decodeRun(0, per)
-	wg.Wait()
 }
-
-// Pages and Logs spread the decoding of a page over up to maxDecodeWorkers
-// goroutines, each taking at least minEntriesPerWorker entries. AllLogs's
-// workers decode batches of decodeBatch entries, a few ahead of the loop, so
-// memory holds a few batches' typed entries, not a page's.
-const (
-	maxDecodeWorkers    = 4
-	minEntriesPerWorker = 64
-	decodeBatch         = 64
-)
 
 // Logs returns one page of events, newest first. To page on, call it again
 // with the same params and Cursor set to the page's NextCursor; Pages and
 // AllLogs do that for you.
 func (c *Client) Logs(ctx context.Context, p LogsParams) (*Page, error) {
-	rp, err := c.fetch(ctx, p, nil, jsonsplit.NewAhead(), nil)
+	rp, err := c.fetch(ctx, p, nil, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -307,120 +267,39 @@ func (c *Client) Pages(ctx context.Context, p LogsParams) iter.Seq2[*Page, error
 //
 // On an error it yields it once, with a zero Entry, and stops. Breaking out
 // of the loop stops paging at once: no request or goroutine is left behind.
-// Entries are decoded in small batches as they are yielded, on all cores,
-// so memory holds one page's bytes, not its decoded form. Pages of 1 MiB or
-// more are read into memory mapped outside the Go heap (Linux, macOS and
-// the BSDs): they count in the process's RSS, but not in heap profiles or
-// toward GOMEMLIMIT.
+// Entries are decoded one at a time as they are yielded, so memory holds
+// one page's bytes, not its decoded form.
 func (c *Client) AllLogs(ctx context.Context, p LogsParams) iter.Seq2[Entry, error] {
 	return func(yield func(Entry, error) bool) {
-		// Each batch copies its entries' bytes: nothing refers to the
-		// store once yieldEntries returns, and it can live off the heap.
-		store := &pagestore.Store{OffHeap: true}
+		// Each entry copies its bytes: nothing refers to the store once
+		// yieldEntries returns, and the next page reuses it.
+		store := &pagestore.Store{}
 		defer store.Release()
-		pool := newBatchPool()
+		fast := entrydecode.New()
 		for rp, err := range c.rawPages(ctx, p, store) {
 			if err != nil {
 				yield(Entry{}, err)
 				return
 			}
-			if !yieldEntries(rp.Entries, yield, pool) {
+			if !yieldEntries(rp.Entries, yield, fast) {
 				return
 			}
 		}
 	}
 }
 
-// yieldEntries decodes raws and yields them in order, reporting whether the
-// loop wants more. Worker goroutines decode batches ahead of the loop, on all
-// cores; each batch gets its own copy of its entries' bytes, since the page's
-// storage is reused for the next page. Every worker has stopped when it
-// returns, whether the loop ran to the end or broke out.
-func yieldEntries(raws []json.RawMessage, yield func(Entry, error) bool, pool *batchPool) bool {
-	batches := (len(raws) + decodeBatch - 1) / decodeBatch
-	decodeBatchAt := func(k int, fast *entrydecode.Decoder) []Entry {
-		part := raws[k*decodeBatch : min((k+1)*decodeBatch, len(raws))]
-		batch := pool.get(len(part))
-		for i, raw := range part {
-			_ = batch[i].decodeWith(bytes.Clone(raw), fast) // a split page holds only valid JSON: decode cannot fail
-		}
-		return batch
-	}
-	yieldBatch := func(batch []Entry) bool {
-		for _, e := range batch {
-			if !yield(e, nil) {
-				return false
-			}
-		}
-		pool.put(batch)
-		return true
-	}
-	workers := min(runtime.GOMAXPROCS(0), maxDecodeWorkers, batches)
-	if workers <= 1 {
-		fast := entrydecode.New()
-		for k := range batches {
-			if !yieldBatch(decodeBatchAt(k, fast)) {
-				return false
-			}
-		}
-		return true
-	}
-	// Worker w decodes batches w, w+workers, ... and hands each over on its
-	// own channel, unbuffered so that memory holds few batches; the loop
-	// reads the channels in turn.
-	done := make(chan struct{})
-	outs := make([]chan []Entry, workers)
-	var wg sync.WaitGroup
-	for w := range outs {
-		outs[w] = make(chan []Entry)
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			fast := entrydecode.New()
-			for k := w; k < batches; k += workers {
-				select {
-				case outs[w] <- decodeBatchAt(k, fast):
-				case <-done:
-					return
-				}
-			}
-		}()
-	}
-	defer wg.Wait()
-	defer close(done)
-	for k := range batches {
-		if !yieldBatch(<-outs[k%workers]) {
+// yieldEntries decodes raws one at a time and yields them in order,
+// reporting whether the loop wants more. Each entry gets its own copy of
+// its bytes, since the page's storage is reused for the next page.
+func yieldEntries(raws []json.RawMessage, yield func(Entry, error) bool, fast *entrydecode.Decoder) bool {
+	var e Entry // one for all: decodeWith sets every field, and yield gets a copy
+	for _, raw := range raws {
+		_ = e.decodeWith(bytes.Clone(raw), fast) // a split page holds only valid JSON: decode cannot fail
+		if !yield(e, nil) {
 			return false
 		}
 	}
 	return true
-}
-
-// batchPool recycles the slices that decoded batches travel in, so that a
-// pull allocates a page's worth of them once, not once per page. The
-// entries were copied out when yielded; a recycled batch is cleared so that
-// it keeps nothing alive.
-type batchPool struct{ free chan []Entry }
-
-func newBatchPool() *batchPool { return &batchPool{free: make(chan []Entry, 2*maxDecodeWorkers+2)} }
-
-func (p *batchPool) get(n int) []Entry {
-	select {
-	case b := <-p.free:
-		if cap(b) >= n {
-			return b[:n]
-		}
-	default:
-	}
-	return make([]Entry, n, decodeBatch)
-}
-
-func (p *batchPool) put(b []Entry) {
-	clear(b)
-	select {
-	case p.free <- b:
-	default:
-	}
 }
 
 // RawPage is a page of GET /logs whose entries are not decoded: for
@@ -470,12 +349,11 @@ func (c *Client) rawPages(ctx context.Context, p LogsParams, store *pagestore.St
 		}
 		empty := 0 // empty pages in a row
 		var entries []json.RawMessage
-		ahead := jsonsplit.NewAhead()
 		for {
 			// The list still points into the last page's storage, which
 			// the store may free: forget it all.
 			clear(entries[:cap(entries)])
-			rp, err := c.fetch(ctx, p, store, ahead, entries)
+			rp, err := c.fetch(ctx, p, store, entries)
 			if err != nil {
 				yield(nil, err)
 				return

@@ -56,6 +56,11 @@ func run() int {
 	child := flag.String("child", "", "internal: measure this contender in this process and print a JSON line")
 	childURL := flag.String("url", "", "internal: the API base URL, for -child")
 	childLimit := flag.Int("limit", 0, "internal: the page size, for -child")
+	bombAPI := flag.String("bomb-api", "alllogs", "the API the bomb scenario calls: alllogs or logs")
+	childOff := flag.String("off", "", "internal: pieces to turn off in the child (see -scenario pieces)")
+	piecesPages := flag.Int("pieces-pages", 10, "pages of 9999 entries in the pieces scenario")
+	piecesLatencies := flag.String("pieces-latencies", "0s,300ms,1s", "the fake's latency per request in the pieces scenario, comma-separated")
+	piecesVariants := flag.String("pieces-variants", "all,stringcache,gendecode", "variants of the pieces scenario: all (everything on) and the pieces to turn off, one at a time")
 	flag.IntVar(&o.entries, "entries", 200000, "entries in the fake server's corpus")
 	flag.IntVar(&o.runs, "runs", 5, "runs of each measurement (the report gives medians)")
 	limits := flag.String("limits", "9999,1000", "page sizes to measure, comma-separated")
@@ -68,13 +73,17 @@ func run() int {
 	flag.IntVar(&o.tier3Off, "tier3-off-pages", 150, "pages of 100 entries in the Tier 3 scenario with the client limiter off")
 	flag.StringVar(&o.cliPath, "cli", "", "the CLI binary to measure (default: go build github.com/slackaudit/auditlogs/cmd/auditlogs)")
 	flag.Int64Var(&o.seed, "seed", 1, "seed of the synthetic corpus")
-	scenario := flag.String("scenario", "", "run only this scenario: shared (two clients on one Tier 3 budget, and one alone); default: all but shared")
+	scenario := flag.String("scenario", "", "run only this scenario: shared (two clients on one Tier 3 budget, and one alone) pieces (what each piece of the machinery saves at limit 9999, with latency) or bomb (peak RSS of a gzip bomb refused at the default limit); default: all but those")
 	sharedPages := flag.Int("shared-pages", 90, "pages of 100 entries each client reads in the shared scenario")
 	sharedStart := flag.Duration("shared-stagger", sharedStagger, "in the shared scenario, start the second client this long after the first")
 	flag.StringVar(&rssMethod, "rss", "ptrace", "how to read the CLI's peak RSS: ptrace (stop it as it exits and read VmHWM) or poll (read VmHWM every millisecond)")
 	flag.Parse()
 
 	if *child != "" {
+		if err := applyOff(*childOff); err != nil {
+			fmt.Fprintf(os.Stderr, "bench child: %v\n", err)
+			return 2
+		}
 		return childMain(*child, *childURL, *childLimit)
 	}
 
@@ -95,8 +104,34 @@ func run() int {
 			return 1
 		}
 		return 0
+	case "bomb":
+		if err := runBombScenario(os.Stdout, *bombAPI); err != nil {
+			fmt.Fprintf(os.Stderr, "bench: FAILED: %v\n", err)
+			return 1
+		}
+		return 0
+	case "pieces":
+		po := piecesOptions{pages: *piecesPages, runs: o.runs, seed: o.seed, modes: []string{modeGzip}}
+		var err error
+		if po.latencies, err = parseLatencies(*piecesLatencies); err == nil {
+			po.variants, err = parseVariants(*piecesVariants)
+		}
+		set := map[string]bool{}
+		flag.Visit(func(f *flag.Flag) { set[f.Name] = true })
+		if set["modes"] {
+			po.modes = strings.Split(*modes, ",")
+		}
+		if err != nil || po.pages < 1 || o.runs < 1 {
+			fmt.Fprintf(os.Stderr, "bench: bad flags for -scenario pieces: %v\n", err)
+			return 2
+		}
+		if err := runPiecesScenario(os.Stdout, po); err != nil {
+			fmt.Fprintf(os.Stderr, "bench: FAILED: %v\n", err)
+			return 1
+		}
+		return 0
 	default:
-		fmt.Fprintf(os.Stderr, "bench: unknown -scenario %q: the only one is shared\n", *scenario)
+		fmt.Fprintf(os.Stderr, "bench: unknown -scenario %q: shared, pieces or bomb\n", *scenario)
 		return 2
 	}
 
@@ -170,6 +205,7 @@ type runner struct {
 	tmp     string
 	command string
 	version string // the library's commit, as git describes it
+	off     string // pieces the child of ours turns off (-scenario pieces)
 }
 
 func newRunner(o options) (*runner, error) {
@@ -294,6 +330,9 @@ func (r *runner) measure(srv *server, name, mode string, corpus, limit, run int)
 	} else {
 		path = r.self
 		args = []string{"-child", name, "-url", base, "-limit", strconv.Itoa(limit)}
+		if r.off != "" {
+			args = append(args, "-off", r.off)
+		}
 	}
 
 	before := srv.stats()

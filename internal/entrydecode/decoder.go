@@ -13,6 +13,7 @@ import (
 
 	"github.com/slackaudit/auditlogs/gen"
 	"github.com/slackaudit/auditlogs/internal/jsonsplit"
+	"github.com/slackaudit/auditlogs/internal/knobs"
 )
 
 // Decoder reads an entry straight into the generated types, with one
@@ -36,7 +37,12 @@ type Decoder struct {
 }
 
 // New returns a decoder with a cache of strings, for decoding many entries.
-func New() *Decoder { return &Decoder{cache: new(stringCache)} }
+func New() *Decoder {
+	if !knobs.StringCache {
+		return &Decoder{}
+	}
+	return &Decoder{cache: new(stringCache)}
+}
 
 // Fast decodes data into v with the generated decoders alone, reporting
 // whether they could. A decoder may be used for one entry after another,

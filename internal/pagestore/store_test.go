@@ -11,29 +11,30 @@ import (
 )
 
 // TestReadStores reads bodies of every size class into every kind of
-// store, with and without a length given, one after another so that
-// storage is reused and replaced, and checks every byte.
+// store, with and without a length given, and with a length hinted too low
+// (as a gzip body's estimate may be), one after another so that storage is
+// reused and replaced, and checks every byte.
 func TestReadStores(t *testing.T) {
-	sizes := []int{0, 1, 511, 512, 513, 4096, minOffHeap - 1, minOffHeap, 3*minOffHeap + 7, 1000, 5 * minOffHeap}
+	const mib = 1 << 20
+	sizes := []int{0, 1, 511, 512, 513, 4096, mib - 1, mib, 3*mib + 7, 1000, 5 * mib, chunkFrom + 7, 100}
 	stores := map[string]func() *Store{
-		"none":     func() *Store { return nil },
-		"heap":     func() *Store { return &Store{} },
-		"off-heap": func() *Store { return &Store{OffHeap: true} },
+		"none": func() *Store { return nil },
+		"heap": func() *Store { return &Store{} },
 	}
-	mapping := mapAnonWorks(t)
+	hints := map[string]func(n int) int64{
+		"unknown": func(int) int64 { return -1 },
+		"exact":   func(n int) int64 { return int64(n) },
+		"low":     func(n int) int64 { return int64(n - n/10) },
+	}
 	for name, newStore := range stores {
-		for _, known := range []bool{true, false} {
-			t.Run(fmt.Sprintf("store=%s/length-known=%v", name, known), func(t *testing.T) {
+		for hintName, hint := range hints {
+			t.Run(fmt.Sprintf("store=%s/length=%s", name, hintName), func(t *testing.T) {
 				store := newStore()
 				defer store.Release()
 				for i, n := range sizes {
 					want := bytes.Repeat([]byte{byte('a' + i)}, n)
-					hint := int64(-1)
-					if known {
-						hint = int64(n)
-					}
 					// HalfReader: reads of odd lengths, so that growth lands mid-read.
-					got, err := store.Read(iotest.HalfReader(bytes.NewReader(want)), 64<<20, hint)
+					got, err := store.Read(iotest.HalfReader(bytes.NewReader(want)), 64<<20, hint(n))
 					if err != nil {
 						t.Fatalf("%d bytes: %v", n, err)
 					}
@@ -43,67 +44,34 @@ func TestReadStores(t *testing.T) {
 					if store != nil && len(got) > 0 && &store.buf[:1][0] != &got[:1][0] {
 						t.Fatalf("%d bytes: the body is not in the store's storage", n)
 					}
-					if name == "off-heap" && mapping && store.mapped != (cap(got) >= minOffHeap) {
-						t.Errorf("%d bytes in %d of storage: mapped = %v", n, cap(got), store.mapped)
-					}
 				}
 			})
 		}
 	}
 }
 
-// mapAnonWorks reports whether this system maps memory off the heap.
-func mapAnonWorks(t *testing.T) bool {
-	m, ok := mapAnon(minOffHeap)
-	if ok {
-		if err := unmapAnon(m[:cap(m)]); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return ok
-}
-
-// TestStoreUnmaps: the storage an off-heap store ends with, grown by
-// appends as Read grows it, is still the whole mapping it was given,
-// so that release frees it.
-func TestStoreUnmaps(t *testing.T) {
-	if !mapAnonWorks(t) {
-		t.Skip("no mappings off the heap here")
-	}
-	store := &Store{OffHeap: true}
-	body := bytes.Repeat([]byte("y"), 3*minOffHeap)
-	if _, err := store.Read(bytes.NewReader(body), 8*minOffHeap, -1); err != nil {
-		t.Fatal(err)
-	}
-	if !store.mapped {
-		t.Fatal("a body of 3 MiB was not read off the heap")
-	}
-	if err := unmapAnon(store.buf[:cap(store.buf)]); err != nil {
-		t.Fatalf("the store's storage is not a whole mapping: %v", err)
-	}
-	store.buf, store.mapped = nil, false
-}
-
 // TestReadLimit: a body over the limit is ErrTooLarge, whether its length
 // is given or not, and the error of a body cut short is the reader's, in
-// every store.
+// every store, under the size where chunks begin and over it.
 func TestReadLimit(t *testing.T) {
-	for _, store := range []*Store{nil, {}, {OffHeap: true}} {
-		body := bytes.Repeat([]byte("x"), 2*minOffHeap+1)
-		if _, err := store.Read(bytes.NewReader(body), 2*minOffHeap, -1); !errors.Is(err, ErrTooLarge) {
-			t.Errorf("unknown length over the limit: %v, want ErrTooLarge", err)
+	for _, limit := range []int{2 << 20, chunkFrom + chunkFrom/2} {
+		for _, store := range []*Store{nil, {}} {
+			body := bytes.Repeat([]byte("x"), limit+1)
+			if _, err := store.Read(bytes.NewReader(body), int64(limit), -1); !errors.Is(err, ErrTooLarge) {
+				t.Errorf("limit %d: unknown length over the limit: %v, want ErrTooLarge", limit, err)
+			}
+			if _, err := store.Read(bytes.NewReader(body), int64(limit), int64(len(body))); !errors.Is(err, ErrTooLarge) {
+				t.Errorf("limit %d: known length over the limit: %v, want ErrTooLarge", limit, err)
+			}
+			if got, err := store.Read(bytes.NewReader(body[:limit]), int64(limit), -1); err != nil || len(got) != limit {
+				t.Errorf("limit %d: a body of exactly the limit: %d bytes, %v", limit, len(got), err)
+			}
+			cut := io.MultiReader(bytes.NewReader(body[:limit-3]), iotest.ErrReader(io.ErrUnexpectedEOF))
+			if _, err := store.Read(cut, int64(2*limit), -1); !errors.Is(err, io.ErrUnexpectedEOF) {
+				t.Errorf("limit %d: a body cut short: %v, want io.ErrUnexpectedEOF", limit, err)
+			}
+			store.Release()
 		}
-		if _, err := store.Read(bytes.NewReader(body), 2*minOffHeap, int64(len(body))); !errors.Is(err, ErrTooLarge) {
-			t.Errorf("known length over the limit: %v, want ErrTooLarge", err)
-		}
-		if got, err := store.Read(bytes.NewReader(body[:2*minOffHeap]), 2*minOffHeap, -1); err != nil || len(got) != 2*minOffHeap {
-			t.Errorf("a body of exactly the limit: %d bytes, %v", len(got), err)
-		}
-		cut := io.MultiReader(bytes.NewReader(body[:minOffHeap+3]), iotest.ErrReader(io.ErrUnexpectedEOF))
-		if _, err := store.Read(cut, 4*minOffHeap, -1); !errors.Is(err, io.ErrUnexpectedEOF) {
-			t.Errorf("a body cut short: %v, want io.ErrUnexpectedEOF", err)
-		}
-		store.Release()
 	}
 }
 
@@ -127,17 +95,15 @@ func heapAllocated(f func()) uint64 {
 }
 
 // TestReadMemoryBounded: reading a body of unknown size up to the limit
-// takes about the body's size, not the doubling's twice the limit (issue
-// 16, row 11): a body over the limit (a gzip bomb) allocates on the heap
-// only what doubling takes up to the threshold of reserve, since it goes on
-// in one mapping that is unmapped when refused, and a body of exactly the
-// limit allocates it once more.
+// takes about the body's size plus a constant, not the doubling's twice the
+// limit or more (issue 16, row 11). Everything a read allocates bounds what
+// it holds at once: a body over the limit (a gzip bomb) allocates at most
+// the limit plus the doubling up to chunkFrom, and a body of exactly the
+// limit that once more, when its chunks are joined.
 func TestReadMemoryBounded(t *testing.T) {
-	if !mapAnonWorks(t) {
-		t.Skip("no mappings off the heap here: storage grows by doubling")
-	}
-	const limit = 4 * heapReserveFrom
-	for name, store := range map[string]*Store{"none": nil, "heap": {}, "off-heap": {OffHeap: true}} {
+	const limit = 4 * chunkFrom
+	doubling := uint64(2*chunkFrom + 1<<20)
+	for name, store := range map[string]*Store{"none": nil, "heap": {}} {
 		var err error
 		bomb := heapAllocated(func() { _, err = store.Read(endless{}, limit, -1) })
 		if !errors.Is(err, ErrTooLarge) {
@@ -150,18 +116,11 @@ func TestReadMemoryBounded(t *testing.T) {
 		}
 		t.Logf("store %s: a bomb refused at %d MiB allocated %.1f MiB on the heap; a body of the limit %.1f MiB",
 			name, limit>>20, float64(bomb)/(1<<20), float64(whole)/(1<<20))
-		// The doubling up to the threshold, and nothing more; then the body
-		// on the heap once, for a store that keeps it there.
-		threshold := uint64(2*heapReserveFrom + minOffHeap)
-		wantMax := uint64(limit+limit/64) + threshold
-		if name == "off-heap" {
-			threshold, wantMax = 2*minOffHeap, 2*minOffHeap
+		if want := uint64(limit) + doubling; bomb > want {
+			t.Errorf("store %s: a bomb refused at %d MiB allocated %d bytes, want at most %d", name, limit>>20, bomb, want)
 		}
-		if bomb > threshold {
-			t.Errorf("store %s: a bomb refused at %d MiB allocated %d bytes on the heap, want at most %d", name, limit>>20, bomb, threshold)
-		}
-		if whole > wantMax {
-			t.Errorf("store %s: a body of %d MiB allocated %d bytes on the heap, want at most %d", name, limit>>20, whole, wantMax)
+		if want := uint64(2*limit+limit/64) + doubling; whole > want {
+			t.Errorf("store %s: a body of %d MiB allocated %d bytes, want at most %d", name, limit>>20, whole, want)
 		}
 		store.Release()
 	}
@@ -176,7 +135,6 @@ func BenchmarkReadUnknownSize(b *testing.B) {
 	body := bytes.Repeat([]byte("x"), 7<<20)
 	for name, newStore := range map[string]func() *Store{
 		"none": func() *Store { return nil }, "heap": func() *Store { return &Store{} },
-		"off-heap": func() *Store { return &Store{OffHeap: true} },
 	} {
 		b.Run("store="+name, func(b *testing.B) {
 			store := newStore()
