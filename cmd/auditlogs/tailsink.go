@@ -201,6 +201,9 @@ func (t *tailer) retried(err error, wait time.Duration) {
 	t.mu.Lock()
 	t.recordError(msg)
 	t.mu.Unlock()
+	if t.ops != nil {
+		return // the collector's own record says it, in --log-format
+	}
 	fmt.Fprintf(t.e.stderr, "auditlogs: warning: %s; trying again in %s\n", firstLine(msg), wait)
 }
 
