@@ -18,7 +18,7 @@ import (
 )
 
 var tailSpec = cmdSpec{
-	name:     "tail",
+	name: "tail",
 	synopsis: "--state FILE [--out FILE] [--oldest TIME] [--once] [--interval DURATION] [--settle DURATION] [--lookback DURATION] " +
 		"[--action NAME[,NAME...]] [--actor ID] [--entity ID] [--exclude-action NAME[,NAME...]] [--log-format text|json]",
 	about: `Collect audit events continuously, as JSON lines exactly as Slack sent them,
