@@ -39,8 +39,9 @@ is not OK (exit 7) when the collection has not completed a window yet, or
 when its last error is newer than its last checkpoint (tail is failing, or
 waiting to retry); and it exits 4 when the watermark lags more than a bound
 derived from the --settle and --interval tail records in the state: tail's
-watermark lags by design by --settle plus --interval, so the bound is twice
-that plus 5m (11m for the defaults). The lookback does not hold the
+watermark lags by design by --settle plus --interval, and an idle collection
+saves its state every 5 minutes, so the bound is twice --settle plus
+--interval, plus 10m (16m for the defaults). The lookback does not hold the
 watermark back and --max-window matters only while catching up, so neither
 counts. A state of tail --once (from cron) or one written before tail
 recorded them has no such bound: give --max-lag, some room above the cron
@@ -105,13 +106,14 @@ type statusLate struct {
 }
 
 // lagFromSchedule is the default bound on the lag, from the schedule a
-// state records: twice --settle plus --interval, and five minutes for a
-// slow page or a retry. 0: no bound (tail --once, or no schedule).
+// state records: twice --settle plus --interval, plus 10m: an idle
+// collection saves its state every 5 minutes, and 5 more for a slow page or
+// a retry. 0: no bound (tail --once, or no schedule).
 func lagFromSchedule(s *filesink.Schedule) time.Duration {
 	if s == nil || s.Once {
 		return 0
 	}
-	return 2*time.Duration(s.Settle+s.Interval)*time.Second + 5*time.Minute
+	return 2*time.Duration(s.Settle+s.Interval)*time.Second + 10*time.Minute
 }
 
 // lagDefault, as statusOf's maxLag, means --max-lag was not given.

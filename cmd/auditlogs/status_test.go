@@ -181,7 +181,7 @@ func (h healthState) write(t *testing.T, path string, now time.Time) {
 // TestStatusHealth: without --max-lag, a collection that never completed a
 // window or whose last error is newer than its last checkpoint is not OK
 // (exit 7), and the lag is bounded by twice --settle plus --interval plus
-// 5m, from the schedule the state records; --max-lag judges by the lag
+// 10m, from the schedule the state records; --max-lag judges by the lag
 // alone.
 func TestStatusHealth(t *testing.T) {
 	t.Parallel()
@@ -196,20 +196,20 @@ func TestStatusHealth(t *testing.T) {
 		want   string // in stdout
 		stderr string // in stderr
 	}{
-		{"ok", healthState{3 * time.Minute, 4, time.Minute, 0, sched}, nil, exitOK, "lag bound        11m (from tail's --settle and --interval)", ""},
+		{"ok", healthState{3 * time.Minute, 4, time.Minute, 0, sched}, nil, exitOK, "lag bound        16m (from tail's --settle and --interval)", ""},
 		{"old error", healthState{3 * time.Minute, 4, time.Minute, 5 * time.Minute, sched}, nil, exitOK, "status           ok", ""},
 		{"never completed a window", healthState{3 * time.Minute, 0, time.Minute, 0, sched}, nil, exitUnhealthy, "windows done     0", "starting: tail has not completed a window yet"},
 		{"never checkpointed", healthState{3 * time.Minute, 0, 0, 0, sched}, nil, exitUnhealthy, "last checkpoint  none yet", "starting:"},
 		{"error after the checkpoint", healthState{3 * time.Minute, 4, 5 * time.Minute, time.Minute, sched}, nil, exitUnhealthy, "status           failing", "failing: the last error"},
 		{"error, never checkpointed", healthState{3 * time.Minute, 0, 0, time.Minute, sched}, nil, exitUnhealthy, "", "failing: the last error"},
-		{"lagging past the schedule's bound", healthState{12 * time.Minute, 4, time.Minute, 0, sched}, nil, exitLagging, "lagging", "more than the bound from tail's --settle and --interval 11m"},
+		{"lagging past the schedule's bound", healthState{17 * time.Minute, 4, time.Minute, 0, sched}, nil, exitLagging, "lagging", "more than the bound from tail's --settle and --interval 16m"},
 		{"once: no bound", healthState{12 * time.Hour, 4, time.Hour, 0, schedOnce}, nil, exitOK, "lag bound        none (see --max-lag)", ""},
 		{"older state: no bound", healthState{12 * time.Hour, 4, time.Hour, 0, ""}, nil, exitOK, "schedule         not recorded", ""},
 		{"--max-lag judges alone", healthState{3 * time.Minute, 0, 0, time.Minute, sched}, []string{"--max-lag", "10m"}, exitOK, "lag bound        10m (--max-lag)", ""},
 		{"--max-lag lagging", healthState{12 * time.Minute, 4, time.Minute, 0, sched}, []string{"--max-lag", "10m"}, exitLagging, "", "more than --max-lag 10m"},
 		{"--max-lag 0: no lag check", healthState{12 * time.Hour, 4, time.Minute, 0, sched}, []string{"--max-lag", "0"}, exitOK, "lag bound        none", ""},
 		{"json", healthState{3 * time.Minute, 4, time.Minute, 0, sched}, []string{"--format", "json"}, exitOK, `"max_lag_from": "schedule"`, ""},
-		{"json bound", healthState{3 * time.Minute, 4, time.Minute, 0, sched}, []string{"--format", "json"}, exitOK, `"max_lag_seconds": 660`, ""},
+		{"json bound", healthState{3 * time.Minute, 4, time.Minute, 0, sched}, []string{"--format", "json"}, exitOK, `"max_lag_seconds": 960`, ""},
 		{"json schedule", healthState{3 * time.Minute, 4, time.Minute, 0, sched}, []string{"--format", "json"}, exitOK, `"settle": "2m"`, ""},
 		{"json unhealthy", healthState{3 * time.Minute, 0, 0, 0, sched}, []string{"--format", "json"}, exitUnhealthy, `"windows_completed": 0`, "starting"},
 		{"text, the old name of table", healthState{3 * time.Minute, 4, time.Minute, 0, sched}, []string{"--format", "text"}, exitOK, "status           ok", ""},
@@ -245,7 +245,7 @@ func TestStatusScheduleFromTail(t *testing.T) {
 	}
 	r := runCLI(t, nil, "status", "--state", out+".state.json", "--format", "json")
 	var rep statusReport
-	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil || r.code != exitOK || rep.MaxLagSeconds != 2*60+300 || rep.MaxLagFrom != "schedule" {
+	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil || r.code != exitOK || rep.MaxLagSeconds != 2*60+600 || rep.MaxLagFrom != "schedule" {
 		t.Fatalf("status: exit %d, %v, %+v: %s", r.code, err, rep, r.stderr)
 	}
 	// A run with --once records it: no bound then.
@@ -270,5 +270,46 @@ func TestStatusHelp(t *testing.T) {
 	}
 	if m := runCLI(t, nil, "help"); !strings.Contains(m.stdout, "\n  7    status (without --max-lag)") {
 		t.Error("the main help does not list exit 7")
+	}
+}
+
+// TestStatusRecoveredAfterError: a collection with nothing new to write
+// that met an error and recovered is OK again at once: tail saves the first
+// page after an error, empty or not, so the last checkpoint is newer than
+// the error.
+func TestStatusRecoveredAfterError(t *testing.T) {
+	t.Parallel()
+	srv, env := newServer(t, 30)
+	all := srv.Entries()
+	c := collection{start: parse(t, all[len(all)-1]).DateCreate, end: parse(t, all[0]).DateCreate}
+	dir := t.TempDir()
+	state, out := filepath.Join(dir, "state.json"), filepath.Join(dir, "out.jsonl")
+	args := append([]string{"--state", state, "--out", out, "--retries", "0"}, c.args()...)
+	if r := runCLI(t, env, append([]string{"tail", "--once", "--max-window", "2000h"}, args...)...); r.code != 0 {
+		t.Fatalf("tail --once: exit %d: %s", r.code, r.stderr)
+	}
+	// Nothing new: every page now is empty. The first call fails, the retry
+	// succeeds.
+	srv.SetFaults(auditlogstest.Faults{ServerError: 1, FirstN: 1})
+	cancel, done := startTail(t, env, append(args, "--interval", "10ms")...)
+	defer func() {
+		cancel()
+		if r := <-done; r.code != 0 {
+			t.Errorf("tail: exit %d: %s", r.code, r.stderr)
+		}
+	}()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		st := readState(t, state)
+		if e := st.LastError; e != nil && !e.Time.After(st.Checkpointed) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the state never showed a checkpoint after the error: %+v, checkpointed %s", st.LastError, st.Checkpointed)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if rep, code := statusOf(state, lagDefault, time.Now()); code != exitOK {
+		t.Fatalf("status after recovering: exit %d: %s", code, rep.Problem)
 	}
 }
