@@ -313,6 +313,10 @@ func (*refusedValue) String() string { return "" }
 
 func (r *refusedValue) Set(string) error { return &refusedError{r.msg} }
 
+// IsBoolFlag makes the flag refused with its message even without a value
+// (--latest alone), not "needs an argument".
+func (*refusedValue) IsBoolFlag() bool { return true }
+
 // refusedError is the error of a refused flag: its message is all there
 // is to say, without "invalid value".
 type refusedError struct{ msg string }

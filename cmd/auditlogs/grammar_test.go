@@ -85,7 +85,7 @@ func TestParseDuration(t *testing.T) {
 }
 
 // TestDurationFlags: every duration flag of every command reads the same
-// syntax, including those registered with flag.Duration (tail's, status's).
+// syntax (one registered with flag.Duration too: see goDuration).
 func TestDurationFlags(t *testing.T) {
 	t.Parallel()
 	_, env := newServer(t, 20)
@@ -757,9 +757,8 @@ func FuzzParseDuration(f *testing.F) {
 	})
 }
 
-// TestAliasFlag: a hidden alias (tail's --start, for --oldest, once the
-// lead moves tail to rangeFlags) sets its flag, is left out of help, and
-// counts as that flag for "given twice".
+// TestAliasFlag: a hidden alias (tail's --start, for --oldest) sets its
+// flag, is left out of help, and counts as that flag for "given twice".
 func TestAliasFlag(t *testing.T) {
 	t.Parallel()
 	spec := cmdSpec{name: "probe", synopsis: "[--oldest TIME]", about: "A probe."}

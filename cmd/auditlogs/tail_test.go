@@ -27,7 +27,7 @@ type collection struct {
 // args are the tail flags that make the windows span [start, end].
 func (c collection) args() []string {
 	settle := time.Since(time.Unix(c.end, 0)).Truncate(time.Second)
-	return []string{"--start", itoa(c.start), "--settle", settle.String(), "--rate", "0"}
+	return []string{"--oldest", itoa(c.start), "--settle", settle.String(), "--rate", "0"}
 }
 
 // want returns the server's entries a collection must write.
@@ -371,6 +371,8 @@ func TestTailGrammar(t *testing.T) {
 		{"default 24h ago", nil, exitOK, "", now.Add(-24 * time.Hour)},
 		{"oldest and start", []string{"--start", "1h", "--oldest", "2h"}, exitUsage, "--start and --oldest are the same flag, given twice: give it once", time.Time{}},
 		{"latest refused", []string{"--latest", "1h"}, exitUsage, "--latest: tail has no end: it collects up to now minus --settle", time.Time{}},
+		{"latest alone", []string{"--latest"}, exitUsage, "--latest: tail has no end", time.Time{}},
+		{"latest=", []string{"--latest=2025-01-01"}, exitUsage, "--latest: tail has no end", time.Time{}},
 		{"latest names logs", []string{"--latest", "now"}, exitUsage, "'auditlogs logs --oldest TIME --latest TIME --out FILE'", time.Time{}},
 		{"typo of oldest", []string{"--olddest", "1h"}, exitUsage, "unknown flag --olddest (did you mean --oldest?)", time.Time{}},
 		{"bad time", []string{"--oldest", "soon"}, exitUsage, `invalid value "soon" for --oldest: not a time`, time.Time{}},
