@@ -214,6 +214,7 @@ func TestStatusHealth(t *testing.T) {
 		{"json unhealthy", healthState{3 * time.Minute, 0, 0, 0, sched}, []string{"--format", "json"}, exitUnhealthy, `"windows_completed": 0`, "starting"},
 		{"text, the old name of table", healthState{3 * time.Minute, 4, time.Minute, 0, sched}, []string{"--format", "text"}, exitOK, "status           ok", ""},
 		{"table", healthState{3 * time.Minute, 4, time.Minute, 0, sched}, []string{"--format", "table"}, exitOK, "status           ok", ""},
+		{"schedule not tail's", healthState{3 * time.Minute, 4, time.Minute, 0, `{"settle_seconds":-5}`}, nil, exitNoState, "", `field "schedule" has a negative duration`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
