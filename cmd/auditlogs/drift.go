@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -87,7 +88,7 @@ func runDrift(ctx context.Context, e *env, args []string) int {
 	fs := newFlagSet(driftSpec, &g)
 	f.register(fs)
 	r.register(fs, time.Now)
-	intVar(fs, &maxEntries, "max", defaultDriftMax, 0, 1<<62, "check at most `N` events from /logs (0: all)")
+	intVar(fs, &maxEntries, "max", defaultDriftMax, 0, math.MaxInt, "check at most `N` events from /logs (0: all)")
 	listVar(fs, &from, "from", "FILE", "check the events of these files (JSON Lines; - for stdin) instead of pulling them")
 	formatVar(fs, &format, formatTable, []string{formatTable, formatJSON}, nil, "table, or json: one document")
 	schemas := fs.Bool("schemas", true, "also compare /schemas with the spec (not with --from)")

@@ -163,6 +163,10 @@ func flagErrorText(fs *flag.FlagSet, ps *parseState, err error) string {
 		if errors.As(ps.err, &twice) {
 			return twice.Error()
 		}
+		var refused *refusedError
+		if errors.As(ps.err, &refused) {
+			return "--" + ps.name + ": " + refused.Error()
+		}
 		return fmt.Sprintf("invalid value %s for --%s: %v", quoteArg(ps.raw), ps.name, ps.err)
 	}
 	msg := err.Error()
@@ -171,7 +175,7 @@ func flagErrorText(fs *flag.FlagSet, ps *parseState, err error) string {
 		msg = "unknown flag --" + name
 		var names []string
 		fs.VisitAll(func(f *flag.Flag) {
-			if _, alias := f.Value.(*aliasValue); !alias {
+			if !hiddenFlag(f) {
 				names = append(names, f.Name)
 			}
 		})
@@ -298,6 +302,40 @@ func (a *aliasValue) IsBoolFlag() bool {
 // be registered already.
 func aliasVar(fs *flag.FlagSet, name, target string) {
 	fs.Var(&aliasValue{Value: fs.Lookup(target).Value, of: target}, name, "the old name of --"+target)
+}
+
+// refusedValue is a hidden flag of the shared grammar that a command
+// refuses, with a message saying what to do instead (tail's --latest).
+// Help does not list it.
+type refusedValue struct{ msg string }
+
+func (*refusedValue) String() string { return "" }
+
+func (r *refusedValue) Set(string) error { return &refusedError{r.msg} }
+
+// IsBoolFlag makes the flag refused with its message even without a value
+// (--latest alone), not "needs an argument".
+func (*refusedValue) IsBoolFlag() bool { return true }
+
+// refusedError is the error of a refused flag: its message is all there
+// is to say, without "invalid value".
+type refusedError struct{ msg string }
+
+func (e *refusedError) Error() string { return e.msg }
+
+// refuseVar registers name as a refused flag with the message msg.
+func refuseVar(fs *flag.FlagSet, name, msg string) {
+	fs.Var(&refusedValue{msg}, name, msg)
+}
+
+// hiddenFlag reports whether f is left out of help and of suggestions: an
+// alias or a refused flag.
+func hiddenFlag(f *flag.Flag) bool {
+	if _, alias := f.Value.(*aliasValue); alias {
+		return true
+	}
+	_, refused := unwrapValue(f.Value).(*refusedValue)
+	return refused
 }
 
 // durationSyntax is the help for a duration value, in messages and help.
@@ -528,6 +566,12 @@ const (
 // formatVar registers --format taking choices, or the old spellings of
 // aliases; the usage gets the old spellings appended.
 func formatVar(fs *flag.FlagSet, p *string, value string, choices []string, aliases map[string]string, usage string) {
+	namedFormatVar(fs, "format", p, value, choices, aliases, usage)
+}
+
+// namedFormatVar is formatVar for a flag of another name that takes a
+// format (tail's --log-format).
+func namedFormatVar(fs *flag.FlagSet, name string, p *string, value string, choices []string, aliases map[string]string, usage string) {
 	*p = value
 	if len(aliases) > 0 {
 		olds := make([]string, 0, len(aliases))
@@ -537,7 +581,7 @@ func formatVar(fs *flag.FlagSet, p *string, value string, choices []string, alia
 		slices.Sort(olds)
 		usage += "; also accepted: " + strings.Join(olds, ", ")
 	}
-	fs.Var(&formatValue{p: p, choices: choices, aliases: aliases}, "format", usage)
+	fs.Var(&formatValue{p: p, choices: choices, aliases: aliases}, name, usage)
 }
 
 func (f *formatValue) String() string {
@@ -660,9 +704,16 @@ func (f *timeFlag) Set(s string) error {
 type rangeFlags struct{ oldest, latest *timeFlag }
 
 func (r *rangeFlags) register(fs *flag.FlagSet, now func() time.Time) {
-	r.oldest, r.latest = &timeFlag{now: now}, &timeFlag{now: now}
-	fs.Var(r.oldest, "oldest", "only events at or after `TIME`")
+	r.registerOldest(fs, now, "only events at or after `TIME`")
+	r.latest = &timeFlag{now: now}
 	fs.Var(r.latest, "latest", "only events at or before `TIME`")
+}
+
+// registerOldest registers --oldest alone, with its usage: for a command
+// whose range has no end (tail).
+func (r *rangeFlags) registerOldest(fs *flag.FlagSet, now func() time.Time, usage string) {
+	r.oldest = &timeFlag{now: now}
+	fs.Var(r.oldest, "oldest", usage)
 }
 
 func (r *rangeFlags) check() error {

@@ -118,6 +118,8 @@ Exit codes:
   4    status: the collector lags more than --max-lag
   5    status: the state file is missing or unreadable
   6    tail: the state was collected from another endpoint or organization
+  7    status (without --max-lag): no window completed yet, or the last
+       error is newer than the last checkpoint
   130  interrupted by SIGINT (Ctrl-C)
   143  stopped by SIGTERM
 
@@ -201,7 +203,7 @@ func flagLines(fs *flag.FlagSet, global bool) string {
 		if globalFlagNames[f.Name] != global {
 			return
 		}
-		if _, alias := f.Value.(*aliasValue); alias {
+		if hiddenFlag(f) {
 			return
 		}
 		name, usage := placeholder(f)

@@ -68,7 +68,7 @@ func TestTailLogFormat(t *testing.T) {
 		})
 	}
 	r := runCLI(t, env, "tail", "--state", "x", "--log-format", "xml")
-	if r.code != 2 || !strings.Contains(r.stderr, `unknown --log-format "xml"`) {
+	if r.code != 2 || !strings.Contains(r.stderr, `invalid value "xml" for --log-format: unknown format: use text or json`) {
 		t.Errorf("bad --log-format: exit %d, %q", r.code, r.stderr)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"iter"
+	"math"
 	"os"
 	"path/filepath"
 	"time"
@@ -69,7 +70,7 @@ func runLogs(ctx context.Context, e *env, args []string) int {
 	fs := newFlagSet(logsSpec, &g)
 	f.register(fs)
 	r.register(fs, clock)
-	intVar(fs, &maxEntries, "max", 0, 0, 1<<62, "stop after `N` entries (default 0: all)")
+	intVar(fs, &maxEntries, "max", 0, 0, math.MaxInt, "stop after `N` entries (default 0: all)")
 	formatVar(fs, &format, "", []string{formatJSON, formatTable, formatCSV}, map[string]string{"jsonl": formatJSON},
 		"json (JSON Lines), table or csv (default table when stdout is a terminal, else json)")
 	outFile := fs.String("out", "", "write to `FILE` (mode 0600), replacing it only once every event is written (see above)")

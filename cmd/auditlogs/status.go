@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -15,9 +16,14 @@ import (
 	"github.com/slackaudit/auditlogs/internal/filesink"
 )
 
+// exitUnhealthy is status's exit code when, without --max-lag, the
+// collection has not completed a window yet or its last error is newer than
+// its last checkpoint.
+const exitUnhealthy = 7
+
 var statusSpec = cmdSpec{
 	name:     "status",
-	synopsis: "--state FILE [--max-lag D] [--format text|json]",
+	synopsis: "--state FILE [--max-lag DURATION] [--format table|json]",
 	about: `Report how a tail collector is doing, from its state file alone (no token, no
 network): the watermark (every event before it has been written) and how far
 it lags behind now, the last checkpoint, the entries written, the window in
@@ -26,16 +32,26 @@ progress, the output, the late events the lookback recovered (in the last
 error tail met, if any. A state tail did not write (a watermark in the
 future, for one) exits 5.
 
-It is a health check for systemd, Kubernetes exec probes, Nagios or cron: it
-exits 0 when the state is readable and, with --max-lag, the watermark is no
-further behind now than D; 4 when it lags more; 5 when the state file is
-missing or unreadable (2 for a usage error). tail's watermark lags by design:
---settle plus --interval, plus --max-window while it catches up, so give
---max-lag some room above --settle + --interval (10m for the defaults).`,
-	exits: "0 ok, 2 usage error, 4 lagging more than --max-lag, 5 state file missing or unreadable",
+It is a health check for systemd, Kubernetes exec probes, Nagios or cron.
+With --max-lag, it exits 0 when the state is readable and the watermark is
+no further behind now than DURATION, 4 when it lags more. Without it, status
+is not OK (exit 7) when the collection has not completed a window yet, or
+when its last error is newer than its last checkpoint (tail is failing, or
+waiting to retry); and it exits 4 when the watermark lags more than a bound
+derived from the --settle and --interval tail records in the state: tail's
+watermark lags by design by --settle plus --interval, and an idle collection
+saves its state every 5 minutes, so the bound is twice --settle plus
+--interval, plus 10m (16m for the defaults). The lookback does not hold the
+watermark back and --max-window matters only while catching up, so neither
+counts. A state of tail --once (from cron) or one written before tail
+recorded them has no such bound: give --max-lag, some room above the cron
+period plus --settle. --max-lag 0 turns the lag check off. A state file
+missing or unreadable exits 5 (2 for a usage error).`,
+	exits: "0 ok, 2 usage error, 4 lagging more than --max-lag (or the bound from tail's schedule), " +
+		"5 state file missing or unreadable, 7 no window completed yet, or the last error is newer than the last checkpoint (without --max-lag)",
 	examples: `  auditlogs status --state /var/lib/auditlogs/state.json
   auditlogs status --state /var/lib/auditlogs/state.json --max-lag 10m --format json
-  auditlogs status --state state.json --max-lag 15m || systemctl restart slack-audit`,
+  auditlogs status --state state.json || systemctl restart slack-audit`,
 }
 
 // statusReport is what status prints with --format json.
@@ -48,15 +64,27 @@ type statusReport struct {
 	Watermark      *time.Time       `json:"watermark,omitempty"`
 	LagSeconds     *int64           `json:"lag_seconds,omitempty"`
 	MaxLagSeconds  int64            `json:"max_lag_seconds,omitempty"`
+	MaxLagFrom     string           `json:"max_lag_from,omitempty"` // "--max-lag" or "schedule"; "" when there is no bound
 	Checkpoint     *time.Time       `json:"last_checkpoint,omitempty"`
 	Saved          *time.Time       `json:"saved,omitempty"`
 	EntriesWritten int64            `json:"entries_written"`
+	Windows        int64            `json:"windows_completed"`
 	Window         *statusWin       `json:"window"`
 	Output         *filesink.Output `json:"output"`
 	OutputReopened int64            `json:"output_reopened"`
 	Late           *statusLate      `json:"collection,omitempty"`
+	Schedule       *statusSchedule  `json:"schedule,omitempty"`
 	CleanStop      bool             `json:"clean_stop"`
 	LastError      *filesink.Error  `json:"last_error"`
+}
+
+// statusSchedule is how the last run of tail read, as the state records it.
+type statusSchedule struct {
+	Settle    string `json:"settle"`
+	Interval  string `json:"interval"`
+	Lookback  string `json:"lookback"`
+	MaxWindow string `json:"max_window"`
+	Once      bool   `json:"once"`
 }
 
 // statusWin is the window in progress.
@@ -77,24 +105,42 @@ type statusLate struct {
 	PendingRereads     int   `json:"pending_rereads"`      // windows awaiting their re-read
 }
 
+// lagFromSchedule is the default bound on the lag, from the schedule a
+// state records: twice --settle plus --interval, plus 10m: an idle
+// collection saves its state every 5 minutes, and 5 more for a slow page or
+// a retry. 0: no bound (tail --once, or no schedule).
+func lagFromSchedule(s *filesink.Schedule) time.Duration {
+	if s == nil || s.Once {
+		return 0
+	}
+	return 2*time.Duration(s.Settle+s.Interval)*time.Second + 10*time.Minute
+}
+
+// lagDefault, as statusOf's maxLag, means --max-lag was not given.
+const lagDefault = -1
+
 func runStatus(_ context.Context, e *env, args []string) int {
+	var maxLag time.Duration
+	var format string
 	fs := newFlagSet(statusSpec, nil)
 	statePath := fs.String("state", "", "the state `FILE` of the tail to report on (required)")
-	maxLag := fs.Duration("max-lag", 0, "exit 4 when the watermark is further behind now than `D` (default: no limit)")
-	format := fs.String("format", "text", "text or json")
+	durationVar(fs, &maxLag, "max-lag", 0, "exit 4 when the watermark is further behind now than DURATION, and judge by that alone "+
+		"(0: no lag check; default: a bound from tail's --settle and --interval, and exit 7 for a collection not working)")
+	formatVar(fs, &format, formatTable, []string{formatTable, formatJSON}, map[string]string{"text": formatTable},
+		"print a table, or one JSON object")
 	if ok, code := parseFlags(e, fs, statusSpec, nil, args); !ok {
 		return code
 	}
-	switch {
-	case *statePath == "":
+	if *statePath == "" {
 		return usageError(e, "status", "--state FILE is required")
-	case *maxLag < 0:
-		return usageError(e, "status", "--max-lag must not be negative")
-	case *format != "text" && *format != "json":
-		return usageError(e, "status", "unknown --format %s: use text or json", quoteArg(*format))
 	}
-	rep, code := statusOf(*statePath, *maxLag, time.Now())
-	if *format == "json" {
+	given := false
+	fs.Visit(func(f *flag.Flag) { given = given || f.Name == "max-lag" })
+	if !given {
+		maxLag = lagDefault
+	}
+	rep, code := statusOf(*statePath, maxLag, time.Now())
+	if format == formatJSON {
 		b, _ := json.MarshalIndent(rep, "", "  ")
 		fmt.Fprintf(e.stdout, "%s\n", b)
 	} else {
@@ -106,9 +152,10 @@ func runStatus(_ context.Context, e *env, args []string) int {
 	return code
 }
 
-// statusOf reads the state at path and judges it as of now.
+// statusOf reads the state at path and judges it as of now; maxLag is
+// --max-lag, or lagDefault.
 func statusOf(path string, maxLag time.Duration, now time.Time) (statusReport, int) {
-	rep := statusReport{State: path, MaxLagSeconds: int64(maxLag / time.Second)}
+	rep := statusReport{State: path}
 	st, err := filesink.Read(path, filesink.Config{Now: func() time.Time { return now }, Convert: convertState})
 	if err == nil && st == nil {
 		err = errors.New("no state file " + path + ": has tail run with this --state?")
@@ -141,32 +188,66 @@ func statusOf(path string, maxLag time.Duration, now time.Time) (statusReport, i
 	if !st.Updated.IsZero() {
 		rep.Saved = &st.Updated
 	}
+	if s := st.Schedule; s != nil {
+		d := func(sec int64) string { return formatDuration(time.Duration(sec) * time.Second) }
+		rep.Schedule = &statusSchedule{Settle: d(s.Settle), Interval: d(s.Interval), Lookback: d(s.Lookback), MaxWindow: d(s.MaxWindow), Once: s.Once}
+	}
 	if cp != nil {
 		if w, reread, ok := cp.InProgress(); ok {
 			rep.Window = &statusWin{Oldest: w.Oldest, Latest: w.Latest, Reread: reread}
 		}
 		s := &cp.Stats
+		rep.Windows = s.Windows
 		rep.Late = &statusLate{Last24h: s.LateLast24h(now), Total: s.Late, MaxLatenessSeconds: int64(s.MaxLateness / time.Second),
 			Odd: s.Odd, Restarts: s.Restarts}
 		rep.Late.PendingRereads, _ = cp.Pending()
-	}
-	rep.OK = true
-	if cp != nil {
 		if err := cp.Validate(now); err != nil {
 			// A watermark in the future idles tail forever; one before 2018
 			// is a backfill from nothing: neither is a state tail wrote.
-			rep.OK = false
 			rep.Problem = fmt.Sprintf("state file %s: field \"checkpoint\": %v: tail refuses this state", path, err)
 			return rep, exitNoState
 		}
 	}
-	if maxLag > 0 && time.Duration(lag)*time.Second > maxLag {
-		rep.OK = false
-		rep.Problem = fmt.Sprintf("lagging: the watermark %s is %s behind now, more than --max-lag %s",
-			wm.Format(time.RFC3339), time.Duration(lag)*time.Second, maxLag)
+	bound, from := maxLag, "--max-lag"
+	if maxLag == lagDefault {
+		bound, from = lagFromSchedule(st.Schedule), "the bound from tail's --settle and --interval"
+	}
+	if bound > 0 {
+		rep.MaxLagSeconds, rep.MaxLagFrom = int64(bound/time.Second), "--max-lag"
+		if maxLag == lagDefault {
+			rep.MaxLagFrom = "schedule"
+		}
+	}
+	if maxLag == lagDefault {
+		if problem := unhealthy(st, rep.Windows); problem != "" {
+			rep.Problem = problem
+			return rep, exitUnhealthy
+		}
+	}
+	if bound > 0 && time.Duration(lag)*time.Second > bound {
+		rep.Problem = fmt.Sprintf("lagging: the watermark %s is %s behind now, more than %s %s",
+			wm.Format(time.RFC3339), formatDuration(time.Duration(lag)*time.Second), from, formatDuration(bound))
 		return rep, exitLagging
 	}
+	rep.OK = true
 	return rep, exitOK
+}
+
+// unhealthy says why a collection is not working, "" if it is: it never
+// completed a window, or its last error is newer than its last checkpoint.
+func unhealthy(st *filesink.State, windows int64) string {
+	if e := st.LastError; e != nil && e.Time.After(st.Checkpointed) {
+		what := "tail is retrying"
+		if e.Fatal {
+			what = "tail exited on it"
+		}
+		return fmt.Sprintf("failing: the last error (%s, %s) is newer than the last checkpoint: %s",
+			e.Time.Format(time.RFC3339), what, e.Message)
+	}
+	if windows == 0 {
+		return "starting: tail has not completed a window yet (a first backfill reads --max-window at a time)"
+	}
+	return ""
 }
 
 func writeStatusText(w io.Writer, r statusReport) {
@@ -182,12 +263,30 @@ func writeStatusText(w io.Writer, r statusReport) {
 	row("endpoint", "%s", firstNonEmpty(r.Endpoint, "(not recorded yet)"))
 	row("organization", "%s", firstNonEmpty(r.Org, "(not seen yet)"))
 	row("watermark", "%s (lag %s)", r.Watermark.Format(time.RFC3339), time.Duration(*r.LagSeconds)*time.Second)
+	switch r.MaxLagFrom {
+	case "--max-lag":
+		row("lag bound", "%s (--max-lag)", formatDuration(time.Duration(r.MaxLagSeconds)*time.Second))
+	case "schedule":
+		row("lag bound", "%s (from tail's --settle and --interval)", formatDuration(time.Duration(r.MaxLagSeconds)*time.Second))
+	default:
+		row("lag bound", "none (see --max-lag)")
+	}
+	if s := r.Schedule; s != nil {
+		once := ""
+		if s.Once {
+			once = ", --once"
+		}
+		row("schedule", "--settle %s, --interval %s, --lookback %s, --max-window %s%s", s.Settle, s.Interval, s.Lookback, s.MaxWindow, once)
+	} else {
+		row("schedule", "not recorded (a state from an older tail)")
+	}
 	if r.Checkpoint != nil {
 		row("last checkpoint", "%s (%s)", r.Checkpoint.Format(time.RFC3339), ago(*r.Checkpoint))
 	} else {
 		row("last checkpoint", "none yet")
 	}
 	row("entries written", "%d", r.EntriesWritten)
+	row("windows done", "%d", r.Windows)
 	if r.Window != nil {
 		what := "first read"
 		if r.Window.Reread {

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -17,8 +18,9 @@ import (
 )
 
 var tailSpec = cmdSpec{
-	name:     "tail",
-	synopsis: "--state FILE [--out FILE] [--interval 1m] [--settle 2m] [--lookback 30m] [--start T] [--once] [--action A] [--actor U] [--entity E] [--exclude-action A,B]",
+	name: "tail",
+	synopsis: "--state FILE [--out FILE] [--oldest TIME] [--once] [--interval DURATION] [--settle DURATION] [--lookback DURATION] " +
+		"[--action NAME[,NAME...]] [--actor ID] [--entity ID] [--exclude-action NAME[,NAME...]] [--log-format text|json]",
 	about: `Collect audit events continuously, as JSON lines exactly as Slack sent them,
 and resume where it stopped after a restart, a crash or kill -9.
 
@@ -39,10 +41,16 @@ twice, whenever tail is stopped. Without --out, events go to stdout and a
 crash can repeat the last page (at least once). --out must not be a symbolic
 link; a second tail on the same --state or --out is refused.
 
-The first run starts at --start (default 24h ago); later runs ignore --start
-and resume from the state. A state made with other --action, --actor,
---entity or --exclude-action filters is refused (exit 2), and so is a state
-tail did not write (exit 1, naming the file and the field). The state also
+The first run starts at --oldest (default 24h ago; --start is its old name);
+later runs ignore --oldest and resume from the state. tail has no --latest:
+it collects up to now minus --settle and goes on (with --once, it stops
+there); for a closed range of time use 'auditlogs logs --oldest TIME
+--latest TIME --out FILE'. A state made with other --action, --actor,
+--entity or --exclude-action filters is refused (exit 2; the order of the
+names and repeated names do not matter), and so is a state tail did not
+write (exit 1, naming the file and the field). The state also records
+--settle, --interval, --lookback, --max-window and --once of the last run,
+from which auditlogs status derives its default bound on the lag. It also
 records the endpoint (--base-url, without credentials) and the organization
 (the enterprise ID of the events' context.location) it was collected from:
 resuming it against another one is refused with exit 6 before anything is
@@ -66,32 +74,57 @@ on a restart also works. See the README for logrotate configurations.
 
 --log-format text or json logs each window, page, retry, wait, late event
 and rotation (with entry counts) to stderr through log/slog; without it tail
-prints only warnings, late events and what it did about a rotation.`,
-	exits: "0 success (also when stopped by SIGINT or SIGTERM), 1 runtime or API error, 2 usage error or other filters, " +
+prints only warnings, late events and what it did about a rotation. With
+--log-format, every line on stderr is a record of that format: --debug's
+records, and the error tail exits on, included.
+
+Side files: the state is saved to FILE.tmp beside --state, then renamed over
+it (FILE.newPID when it is first created); a crash may leave one behind:
+the next save replaces FILE.tmp, and a FILE.newPID left may be deleted. The locks that refuse a second tail are flock(2)
+locks on the state and output files themselves: there are no lock files.
+With --demo and --out FILE but no --state, the state is FILE.state.json, so
+a second run goes on where the first stopped (tail says so on stderr); with
+--demo alone it is a temporary file, removed at exit. Rotation leaves the
+files logrotate made (see the README); tail makes no other file.`,
+	exits: "0 success (also when stopped by SIGINT or SIGTERM), 1 runtime or API error, 2 usage error (--latest included) or other filters, " +
 		"6 state collected from another endpoint or organization (see --same-org)",
 	examples: `  auditlogs tail --demo --once
   auditlogs tail --state /var/lib/auditlogs/state.json --out /var/log/slack/audit.jsonl
   auditlogs tail --state state.json --action user_login | your-siem-forwarder
-  auditlogs tail --state state.json --out audit.jsonl --start 2025-01-01 --once   # backfill, from cron
+  auditlogs tail --state state.json --out audit.jsonl --oldest 2025-01-01 --once   # backfill, from cron
   auditlogs tail --state state.json --out /var/log/slack/audit.jsonl --log-format json   # logrotate-friendly`,
 }
+
+// tailLatestRefused is tail's answer to --latest: it has no end.
+const tailLatestRefused = "tail has no end: it collects up to now minus --settle, and goes on (with --once, it stops there); " +
+	"for a closed range use 'auditlogs logs --oldest TIME --latest TIME --out FILE'"
+
+// demoStateSuffix names the state of tail --demo --out FILE without
+// --state: FILE + demoStateSuffix.
+const demoStateSuffix = ".state.json"
 
 func runTail(ctx context.Context, e *env, args []string) int {
 	var g globalFlags
 	var f filterFlags
-	start := &timeFlag{now: clock}
+	var r rangeFlags
+	var interval, settle, maxWindow, lookback time.Duration
+	var logFormat string
 	fs := newFlagSet(tailSpec, &g)
 	f.register(fs)
 	statePath := fs.String("state", "", "checkpoint to `FILE` after every page, and resume from it (required, except with --demo)")
 	outPath := fs.String("out", "", "append to `FILE` (mode 0600) instead of stdout: exactly once, even after a crash")
-	interval := fs.Duration("interval", time.Minute, "pause between windows once caught up")
-	settle := fs.Duration("settle", 2*time.Minute, "read only events older than this, since late events do arrive")
-	fs.Var(start, "start", "on the first run, collect from `T` (default 24h ago); ignored when resuming")
-	maxWindow := fs.Duration("max-window", 24*time.Hour, "the longest time window one pass reads (a backfill moves in such steps)")
-	lookback := fs.Duration("lookback", collect.DefaultLookback, "read each window again once it is `D` old, to write the events Slack indexed late (0: never)")
+	durationVar(fs, &interval, "interval", time.Minute, "pause between windows once caught up")
+	durationVar(fs, &settle, "settle", 2*time.Minute, "read only events older than this, since late events do arrive")
+	r.registerOldest(fs, clock, "on the first run, collect from `TIME` (default 24h ago); ignored when resuming")
+	aliasVar(fs, "start", "oldest")
+	refuseVar(fs, "latest", tailLatestRefused)
+	durationVar(fs, &maxWindow, "max-window", 24*time.Hour, "the longest time window one pass reads (a backfill moves in such steps)")
+	durationVar(fs, &lookback, "lookback", collect.DefaultLookback, "read each window again once it is this old, to write the events Slack indexed late (0: never)")
 	once := fs.Bool("once", false, "read the windows up to now minus --settle, then exit")
 	sameOrg := fs.Bool("same-org", false, "resume a state made against another endpoint or organization: they are the same one (a proxy, a new address)")
-	logFormat := fs.String("log-format", "", "log windows, pages, retries, waits and rotations to stderr as `text` or json (log/slog); default: warnings and rotations only, as plain lines")
+	namedFormatVar(fs, "log-format", &logFormat, "", []string{"text", "json"}, nil,
+		"log windows, pages, retries, waits and rotations to stderr as log/slog records, --debug's too; "+
+			"default: warnings and rotations only, as plain lines")
 	if ok, code := parseFlags(e, fs, tailSpec, &g, args); !ok {
 		return code
 	}
@@ -100,23 +133,15 @@ func runTail(ctx context.Context, e *env, args []string) int {
 		return usageError(e, "tail", "%v", f.check())
 	case *statePath == "" && !g.demo:
 		return usageError(e, "tail", "--state FILE is required: it is how tail resumes without loss")
-	case *interval <= 0:
-		return usageError(e, "tail", "--interval must be positive")
-	case *settle < 0:
-		return usageError(e, "tail", "--settle must not be negative")
-	case *lookback < 0:
-		return usageError(e, "tail", "--lookback must not be negative (0 turns it off)")
-	case *logFormat != "" && *logFormat != "text" && *logFormat != "json":
-		return usageError(e, "tail", "unknown --log-format %s: use text or json", quoteArg(*logFormat))
-	case *maxWindow < time.Second:
+	case interval <= 0:
+		return usageError(e, "tail", "--interval must be positive, such as 30s or 1m")
+	case maxWindow < time.Second:
 		return usageError(e, "tail", "--max-window must be at least 1s")
 	case *outPath != "" && *statePath != "" && sameFile(*outPath, *statePath):
 		return usageError(e, "tail", "--out and --state must be different files")
 	}
-	ops := opsLogger(e.stderr, *logFormat, g.debug)
-	if !g.debug {
-		g.opsLog = ops
-	}
+	ops := opsLogger(e.stderr, logFormat, g.debug)
+	g.opsLog = ops // with --debug, the debug logger too: every line in --log-format
 	ci, code := newClient(e, &g, true)
 	if code != 0 {
 		return code
@@ -125,10 +150,10 @@ func runTail(ctx context.Context, e *env, args []string) int {
 
 	t := &tailer{
 		e: e, ci: ci, statePath: *statePath, outPath: *outPath,
-		filters:  filesink.Filters{Action: f.action, Actor: f.actor, Entity: f.entity, Exclude: strings.Join(f.excluded(), ",")},
+		filters:  tailFilters(&f),
 		limit:    f.limit,
-		interval: *interval, settle: *settle, maxWindow: *maxWindow, once: *once, lookback: *lookback,
-		start: start.t, now: clock,
+		interval: interval, settle: settle, maxWindow: maxWindow, once: *once, lookback: lookback,
+		start: r.oldest.t, now: clock,
 		log: ci.logger, hup: hupSignals, ops: ops, sameOrg: *sameOrg,
 	}
 	if t.log == nil {
@@ -137,7 +162,12 @@ func runTail(ctx context.Context, e *env, args []string) int {
 	if t.start.IsZero() {
 		t.start = clock().Add(-24 * time.Hour)
 	}
-	if t.statePath == "" { // --demo without --state: a throwaway state
+	switch {
+	case t.statePath != "":
+	case t.outPath != "": // --demo --out FILE: a state beside it, so a second run goes on
+		t.statePath = t.outPath + demoStateSuffix
+		t.notice("--demo without --state: the state is kept beside --out", "state", t.statePath)
+	default: // --demo to stdout: a throwaway state
 		dir, err := os.MkdirTemp("", "auditlogs-demo-")
 		if err != nil {
 			return reportError(e, err, ci)
@@ -146,6 +176,24 @@ func runTail(ctx context.Context, e *env, args []string) int {
 		t.statePath = filepath.Join(dir, "state.json")
 	}
 	return t.main(ctx)
+}
+
+// tailFilters are the filters a state records: each list sorted, without
+// duplicates, so that --action b,a and --action a,b are one collection.
+func tailFilters(f *filterFlags) filesink.Filters {
+	return normalFilters(filesink.Filters{Action: strings.Join(f.actions, ","), Actor: strings.Join(f.actors, ","),
+		Entity: strings.Join(f.entities, ","), Exclude: strings.Join(f.excludes, ",")})
+}
+
+// normalFilters returns f with each list sorted and without duplicates: a
+// state from before filters were sorted compares equal to this run's.
+func normalFilters(f filesink.Filters) filesink.Filters {
+	sorted := func(s string) string {
+		xs := splitList(s)
+		slices.Sort(xs)
+		return strings.Join(slices.Compact(xs), ",")
+	}
+	return filesink.Filters{Action: sorted(f.Action), Actor: sorted(f.Actor), Entity: sorted(f.Entity), Exclude: sorted(f.Exclude)}
 }
 
 // tailer is one run of tail: the collection loop (collect.go) around a
@@ -197,49 +245,50 @@ func (t *tailer) main(ctx context.Context) int {
 	fresh := &filesink.State{Filters: t.filters, Start: t.start.UTC().Truncate(time.Second)}
 	sink, err := filesink.Open(t.sinkConfig(), fresh)
 	if errors.Is(err, filesink.ErrStateLocked) {
-		fmt.Fprintf(t.e.stderr, "auditlogs: state %s: %v\n", t.statePath, err)
-		return exitError
+		return t.fail(exitError, fmt.Sprintf("state %s: %v", t.statePath, err))
 	}
 	if err != nil {
-		fmt.Fprintln(t.e.stderr, "auditlogs: "+err.Error())
-		return exitError
+		return t.fail(exitError, err.Error())
 	}
 	t.sink, t.st = sink, sink.State()
 	clean := true
 	defer func() {
 		if err := t.sink.Close(clean); err != nil {
-			fmt.Fprintln(t.e.stderr, "auditlogs: "+err.Error())
+			t.fail(exitError, err.Error())
 		}
 		if sinkWrote != nil {
 			sinkWrote(t.sink.Written(), true)
 		}
 	}()
-	if t.st.Filters != t.filters {
-		fmt.Fprintf(t.e.stderr, "auditlogs: state %s was made with other filters (%s) than this run's (%s).\n"+
-			"Resuming would mix two collections: use the same filters, or another --state file.\n",
-			t.statePath, describeFilters(t.st.Filters), describeFilters(t.filters))
-		return exitUsage
+	if normalFilters(t.st.Filters) == t.filters {
+		t.filters = t.st.Filters // as the state spells them, which its checkpoint records too
 	}
+	if t.st.Filters != t.filters {
+		return t.fail(exitUsage, fmt.Sprintf("state %s was made with other filters (%s) than this run's (%s).\n"+
+			"Resuming would mix two collections: use the same filters, or another --state file.",
+			t.statePath, describeFilters(t.st.Filters), describeFilters(t.filters)))
+	}
+	sec := func(d time.Duration) int64 { return int64(d / time.Second) }
+	t.st.Schedule = &filesink.Schedule{Settle: sec(t.settle), Interval: sec(t.interval), Lookback: sec(t.lookback),
+		MaxWindow: sec(t.maxWindow), Once: t.once} // saved by Begin
 	t.log.Debug("tail: state", "start", t.st.Start.Format(time.RFC3339), "resuming", t.st.Checkpoint != nil)
 	if err := t.checkEndpoint(); err != nil {
-		fmt.Fprintln(t.e.stderr, "auditlogs: "+err.Error())
-		return exitStateMismatch
+		return t.fail(exitStateMismatch, err.Error())
 	}
 	if err := t.sink.Begin(); err != nil {
 		var se *filesink.SymlinkError
 		if errors.As(err, &se) {
-			return usageError(t.e, "tail", "%v", err)
+			return t.fail(exitUsage, err.Error()+"\nRun 'auditlogs tail --help' for usage.")
 		}
-		fmt.Fprintln(t.e.stderr, "auditlogs: "+err.Error())
-		return exitError
+		return t.fail(exitError, err.Error())
 	}
 	cp, err := checkpointOf(t.st.Checkpoint)
 	if err != nil {
-		fmt.Fprintf(t.e.stderr, "auditlogs: state file %s: field \"checkpoint\": %v\n", t.statePath, err)
-		return exitError
+		return t.fail(exitError, fmt.Sprintf("state file %s: field \"checkpoint\": %v", t.statePath, err))
 	}
 	t.w, _ = newEntryWriter(formatJSONL, &t.pageBuf)
-	t.prog = newProgress(t.ci, t.e.stderr, t.outPath == "" && isTerminal(t.e.stdout))
+	// No progress line with --log-format: stderr holds records only.
+	t.prog = newProgress(t.ci, t.e.stderr, t.ops != nil || (t.outPath == "" && isTerminal(t.e.stdout)))
 
 	col := collect.New(t.ci.Client, t, collect.WithFilters(t.collectParams()), collect.WithStart(t.st.Start),
 		collect.WithSettle(t.settle), collect.WithInterval(t.interval), collect.WithMaxWindow(t.maxWindow),
@@ -259,18 +308,28 @@ func (t *tailer) main(ctx context.Context) int {
 	var oe *filesink.OutputError
 	clean = !errors.As(err, &oe)
 	if err != nil {
-		msg, _ := explain(err, t.ci)
+		msg, code := explain(err, t.ci)
 		t.mu.Lock()
 		_ = t.sink.RecordError(redactTokens(firstLine(msg)), true)
 		t.mu.Unlock()
 		var owner *ownerError
 		if errors.As(err, &owner) {
-			fmt.Fprintln(t.e.stderr, "auditlogs: "+owner.Error())
-			return exitStateMismatch
+			return t.fail(exitStateMismatch, owner.Error())
 		}
-		return reportError(t.e, err, t.ci)
+		return t.fail(code, msg)
 	}
 	return exitOK
+}
+
+// fail reports the error that ends the run, msg, and returns code: a
+// plain line, or with --log-format an error record.
+func (t *tailer) fail(code int, msg string) int {
+	if t.ops != nil {
+		t.ops.Error(msg, "exit", code)
+		return code
+	}
+	fmt.Fprintln(t.e.stderr, "auditlogs: "+msg)
+	return code
 }
 
 // recordError keeps an error's message in the state for auditlogs status.

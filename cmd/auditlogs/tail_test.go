@@ -27,7 +27,7 @@ type collection struct {
 // args are the tail flags that make the windows span [start, end].
 func (c collection) args() []string {
 	settle := time.Since(time.Unix(c.end, 0)).Truncate(time.Second)
-	return []string{"--start", itoa(c.start), "--settle", settle.String(), "--rate", "0"}
+	return []string{"--oldest", itoa(c.start), "--settle", settle.String(), "--rate", "0"}
 }
 
 // want returns the server's entries a collection must write.
@@ -351,5 +351,178 @@ func TestTailRidesOutServerErrors(t *testing.T) {
 	r = runCLI(t, env, append([]string{"tail", "--state", state2, "--once", "--retries", "1"}, c.args()...)...)
 	if r.code != 1 || !strings.HasPrefix(r.stderr, "auditlogs: Slack failed") {
 		t.Fatalf("--once: exit %d, stderr %q", r.code, r.stderr)
+	}
+}
+
+// TestTailGrammar: tail's range, durations, --log-format and help in the
+// grammar of the other commands.
+func TestTailGrammar(t *testing.T) {
+	t.Parallel()
+	now := time.Now()
+	cases := []struct {
+		name   string
+		args   []string
+		code   int
+		stderr string    // in stderr ("" : stderr empty)
+		start  time.Time // the state's start, if not zero
+	}{
+		{"oldest", []string{"--oldest", "2h"}, exitOK, "", now.Add(-2 * time.Hour)},
+		{"start, the hidden alias", []string{"--start", "3h"}, exitOK, "", now.Add(-3 * time.Hour)},
+		{"default 24h ago", nil, exitOK, "", now.Add(-24 * time.Hour)},
+		{"oldest and start", []string{"--start", "1h", "--oldest", "2h"}, exitUsage, "--start and --oldest are the same flag, given twice: give it once", time.Time{}},
+		{"latest refused", []string{"--latest", "1h"}, exitUsage, "--latest: tail has no end: it collects up to now minus --settle", time.Time{}},
+		{"latest alone", []string{"--latest"}, exitUsage, "--latest: tail has no end", time.Time{}},
+		{"latest=", []string{"--latest=2025-01-01"}, exitUsage, "--latest: tail has no end", time.Time{}},
+		{"latest names logs", []string{"--latest", "now"}, exitUsage, "'auditlogs logs --oldest TIME --latest TIME --out FILE'", time.Time{}},
+		{"typo of oldest", []string{"--olddest", "1h"}, exitUsage, "unknown flag --olddest (did you mean --oldest?)", time.Time{}},
+		{"bad time", []string{"--oldest", "soon"}, exitUsage, `invalid value "soon" for --oldest: not a time`, time.Time{}},
+		{"durations in days", []string{"--interval", "1d", "--settle", "1h30m", "--max-window", "2w", "--lookback", "1d"}, exitOK, "", time.Time{}},
+		{"lookback off", []string{"--lookback", "0"}, exitOK, "", time.Time{}},
+		{"bare number", []string{"--lookback", "30"}, exitUsage, `invalid value "30" for --lookback: a duration needs a unit: 30s, 30m, 30h or 30d`, time.Time{}},
+		{"negative", []string{"--settle", "-1m"}, exitUsage, `invalid value "-1m" for --settle: a duration must not be negative`, time.Time{}},
+		{"interval 0", []string{"--interval", "0"}, exitUsage, "--interval must be positive, such as 30s or 1m", time.Time{}},
+		{"max-window too short", []string{"--max-window", "500ms"}, exitUsage, "--max-window must be at least 1s", time.Time{}},
+		{"log-format json", []string{"--log-format", "json"}, exitOK, `"msg":"window done"`, time.Time{}},
+		{"log-format text", []string{"--log-format", "text"}, exitOK, `msg="window done"`, time.Time{}},
+		{"log-format xml", []string{"--log-format", "xml"}, exitUsage, `invalid value "xml" for --log-format: unknown format: use text or json`, time.Time{}},
+		{"log-format twice", []string{"--log-format", "json", "--log-format", "text"}, exitUsage, `--log-format given twice ("json", then "text")`, time.Time{}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			state := filepath.Join(t.TempDir(), "state.json")
+			r := runCLI(t, nil, append([]string{"tail", "--demo", "--once", "--state", state}, c.args...)...)
+			if r.code != c.code || !strings.Contains(r.stderr, c.stderr) || (c.stderr == "" && r.stderr != "") {
+				t.Fatalf("exit %d (want %d), stderr %q; want %q", r.code, c.code, r.stderr, c.stderr)
+			}
+			if c.start.IsZero() {
+				return
+			}
+			if st := readState(t, state); st.Start.Sub(c.start).Abs() > time.Minute {
+				t.Errorf("the state starts at %s, want about %s", st.Start, c.start)
+			}
+		})
+	}
+
+	r := runCLI(t, nil, "tail", "--help")
+	for _, want := range []string{
+		"[--oldest TIME]", "--interval DURATION", "--settle DURATION", "--lookback DURATION", "--max-window DURATION",
+		"--log-format text|json", "(default 1m)", "(default 2m)", "(default 30m)", "(default 1d)",
+		"tail has no --latest", "Side files:", "FILE.tmp", "flock(2)", "FILE.state.json", "--debug's",
+	} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("tail --help lacks %q", want)
+		}
+	}
+	for _, bad := range []string{"\n  --start", "\n  --latest", " D)", "`"} {
+		if strings.Contains(r.stdout, bad) {
+			t.Errorf("tail --help has %q", bad)
+		}
+	}
+}
+
+// TestTailLogFormatDebugJSON: with --log-format json, every line on stderr
+// is a JSON record: --debug's, the notice of a state beside --out, and the
+// error tail exits on.
+func TestTailLogFormatDebugJSON(t *testing.T) {
+	t.Parallel()
+	out := filepath.Join(t.TempDir(), "audit.jsonl")
+	for _, c := range []struct {
+		args  []string
+		code  int
+		want  []string // messages among the records
+		level string   // a level among the records
+	}{
+		{[]string{"--debug"}, exitOK, []string{"window done", "auditlogs: performing request"}, "DEBUG"},
+		{[]string{"--debug", "--out", out}, exitOK, []string{"--demo without --state: the state is kept beside --out"}, "DEBUG"},
+		{[]string{"--out", out, "--action", "user_login"}, exitUsage, []string{}, "ERROR"},
+	} {
+		r := runCLI(t, nil, append([]string{"tail", "--demo", "--once", "--log-format", "json"}, c.args...)...)
+		if r.code != c.code {
+			t.Fatalf("%q: exit %d, want %d: %s", c.args, r.code, c.code, r.stderr)
+		}
+		msgs, levels := map[string]bool{}, map[string]bool{}
+		for _, line := range strings.Split(strings.TrimSuffix(r.stderr, "\n"), "\n") {
+			var rec struct{ Msg, Level string }
+			if err := json.Unmarshal([]byte(line), &rec); err != nil || rec.Msg == "" {
+				t.Fatalf("%q: a stderr line is not a JSON record: %q", c.args, line)
+			}
+			msgs[rec.Msg], levels[rec.Level] = true, true
+		}
+		for _, m := range c.want {
+			if !msgs[m] {
+				t.Errorf("%q: no %q record in %s", c.args, m, r.stderr)
+			}
+		}
+		if !levels[c.level] {
+			t.Errorf("%q: no %s record in %s", c.args, c.level, r.stderr)
+		}
+	}
+}
+
+// TestTailDemoOutState: tail --demo --out FILE without --state keeps its
+// state beside FILE and says so: a second run writes no event twice.
+func TestTailDemoOutState(t *testing.T) {
+	t.Parallel()
+	out := filepath.Join(t.TempDir(), "audit.jsonl")
+	for run := range 2 {
+		r := runCLI(t, nil, "tail", "--demo", "--once", "--out", out)
+		if r.code != 0 || !strings.Contains(r.stderr, "the state is kept beside --out (state "+out+".state.json)") {
+			t.Fatalf("run %d: exit %d, stderr %q", run+1, r.code, r.stderr)
+		}
+	}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]int{}
+	for line := range strings.SplitSeq(strings.TrimSuffix(string(b), "\n"), "\n") {
+		seen[parse(t, json.RawMessage(line)).ID]++
+	}
+	for id, n := range seen {
+		if n != 1 {
+			t.Errorf("event %s written %d times", id, n)
+		}
+	}
+	if st := readState(t, out+".state.json"); len(seen) == 0 || st.Entries != int64(len(seen)) {
+		t.Errorf("%d events in the output, the state counts %d", len(seen), st.Entries)
+	}
+}
+
+// TestTailFiltersSorted: the state records each filter list sorted and
+// without duplicates, so the order of the names makes no other collection;
+// a state from before that, unsorted, is resumed too.
+func TestTailFiltersSorted(t *testing.T) {
+	t.Parallel()
+	_, env := newServer(t, 50)
+	dir := t.TempDir()
+	state, out := filepath.Join(dir, "state.json"), filepath.Join(dir, "out.jsonl")
+	base := []string{"tail", "--state", state, "--out", out, "--once", "--max-window", "2000h", "--oldest", "2018-03-01", "--rate", "0"}
+	for _, c := range []struct {
+		args []string
+		code int
+	}{
+		{[]string{"--action", "user_logout,user_login", "--exclude-action", "b,a,b"}, exitOK},
+		{[]string{"--action", "user_login,user_logout", "--exclude-action", "a,b"}, exitOK},
+		{[]string{"--action", "user_login", "--action", "user_logout", "--action", "user_login", "--exclude-action", "a", "--exclude-action", "b"}, exitOK},
+		{[]string{"--action", "user_login", "--exclude-action", "a,b"}, exitUsage},
+		{[]string{"--action", "user_login,user_logout"}, exitUsage},
+	} {
+		r := runCLI(t, env, append(base, c.args...)...)
+		if r.code != c.code {
+			t.Fatalf("%q: exit %d, want %d: %s", c.args, r.code, c.code, r.stderr)
+		}
+	}
+	if f := readState(t, state).Filters; f.Action != "user_login,user_logout" || f.Exclude != "a,b" {
+		t.Fatalf("the state's filters: %+v", f)
+	}
+	// A state written unsorted (by an older tail) is resumed with the same
+	// names in any order.
+	editState(t, state, func(m map[string]any) {
+		m["filters"].(map[string]any)["action"] = "user_logout,user_login"
+		m["checkpoint"].(map[string]any)["filters"].(map[string]any)["action"] = "user_logout,user_login"
+	})
+	if r := runCLI(t, env, append(base, "--action", "user_login,user_logout", "--exclude-action", "b,a")...); r.code != 0 {
+		t.Fatalf("unsorted state: exit %d: %s", r.code, r.stderr)
 	}
 }

@@ -41,6 +41,13 @@ func (t *tailer) Deliver(_ context.Context, b *collect.Batch) error {
 	}
 	t.mu.Lock()
 	err = t.sink.Write(t.pageBuf.Bytes(), len(b.Entries), cp)
+	if e := t.st.LastError; err == nil && e != nil && !e.Time.Before(t.st.Checkpointed) {
+		// The first page after an error is saved at once, empty or not:
+		// auditlogs status judges a collection failing while its last
+		// error is newer than its last checkpoint.
+		t.st.Checkpointed = t.now().UTC().Truncate(time.Second)
+		err = t.sink.Checkpoint(cp, true)
+	}
 	if sinkWrote != nil {
 		sinkWrote(t.sink.Written(), false)
 	}
@@ -201,6 +208,9 @@ func (t *tailer) retried(err error, wait time.Duration) {
 	t.mu.Lock()
 	t.recordError(msg)
 	t.mu.Unlock()
+	if t.ops != nil {
+		return // the collector's own record says it, in --log-format
+	}
 	fmt.Fprintf(t.e.stderr, "auditlogs: warning: %s; trying again in %s\n", firstLine(msg), wait)
 }
 

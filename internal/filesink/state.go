@@ -56,6 +56,19 @@ type State struct {
 	Checkpointed time.Time `json:"checkpointed,omitzero"`
 	// LastError is the last error the collection met, nil if none.
 	LastError *Error `json:"last_error,omitempty"`
+	// Schedule is how the last run read, for a health check's default
+	// bound on the lag; nil in a state written before it was recorded.
+	Schedule *Schedule `json:"schedule,omitempty"`
+}
+
+// Schedule is how a run of tail read: its --settle, --interval, --lookback
+// and --max-window, in seconds, and whether it ran with --once.
+type Schedule struct {
+	Settle    int64 `json:"settle_seconds"`
+	Interval  int64 `json:"interval_seconds"`
+	Lookback  int64 `json:"lookback_seconds"`
+	MaxWindow int64 `json:"max_window_seconds"`
+	Once      bool  `json:"once"`
 }
 
 // Filters are the filters a state was made with: resuming with others would
@@ -170,6 +183,8 @@ func (s *State) check(now time.Time, cfg *Config) *fieldError {
 		return &fieldError{"start", fmt.Sprintf("is %s, in the future", s.Start.Format(time.RFC3339))}
 	case s.Entries < 0:
 		return &fieldError{"entries_written", "is negative"}
+	case s.Schedule != nil && min(s.Schedule.Settle, s.Schedule.Interval, s.Schedule.Lookback, s.Schedule.MaxWindow) < 0:
+		return &fieldError{"schedule", "has a negative duration"}
 	}
 	if o := s.Output; o != nil {
 		switch {
