@@ -3,8 +3,6 @@ package auditlogstest
 import (
 	"encoding/json"
 	"fmt"
-	"io"
-	"net/http"
 	"testing"
 	"time"
 )
@@ -12,24 +10,8 @@ import (
 // servedIDs returns the ids /logs serves now for the query, on one page.
 func servedIDs(t *testing.T, srv *Server, query string) map[string]bool {
 	t.Helper()
-	req, _ := http.NewRequest("GET", srv.URL+"logs?limit=9999"+query, nil)
-	req.Header.Set("Authorization", "Bearer "+DefaultToken)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	var page struct {
-		Entries []struct {
-			ID string `json:"id"`
-		} `json:"entries"`
-	}
-	if err := json.Unmarshal(b, &page); err != nil {
-		t.Fatalf("%v: %.200s", err, b)
-	}
 	ids := map[string]bool{}
-	for _, e := range page.Entries {
+	for _, e := range servedPage(t, srv, query) {
 		ids[e.ID] = true
 	}
 	return ids

@@ -23,9 +23,12 @@ func (c *movingClock) add(d time.Duration) {
 	c.mu.Unlock()
 }
 
-// liveDates returns the date_create of every entry /logs serves now, and
-// checks that each entry's bytes say the same.
-func liveDates(t *testing.T, srv *Server, query string) []int64 {
+// servedPage returns the ids and date_creates of the entries /logs serves
+// now for the query, on one page.
+func servedPage(t *testing.T, srv *Server, query string) []struct {
+	ID         string `json:"id"`
+	DateCreate int64  `json:"date_create"`
+} {
 	t.Helper()
 	req, _ := http.NewRequest("GET", srv.URL+"logs?limit=9999"+query, nil)
 	req.Header.Set("Authorization", "Bearer "+DefaultToken)
@@ -37,15 +40,22 @@ func liveDates(t *testing.T, srv *Server, query string) []int64 {
 	b, _ := io.ReadAll(resp.Body)
 	var page struct {
 		Entries []struct {
-			DateCreate int64 `json:"date_create"`
+			ID         string `json:"id"`
+			DateCreate int64  `json:"date_create"`
 		} `json:"entries"`
 	}
 	if err := json.Unmarshal(b, &page); err != nil {
 		t.Fatalf("%v: %.200s", err, b)
 	}
-	out := make([]int64, len(page.Entries))
-	for i, e := range page.Entries {
-		out[i] = e.DateCreate
+	return page.Entries
+}
+
+// liveDates returns the date_create of every entry /logs serves now.
+func liveDates(t *testing.T, srv *Server, query string) []int64 {
+	t.Helper()
+	var out []int64
+	for _, e := range servedPage(t, srv, query) {
+		out = append(out, e.DateCreate)
 	}
 	return out
 }
